@@ -1,0 +1,1 @@
+package org.umsynth.model; final class Placeholder {}

@@ -1,0 +1,1 @@
+package org.umsynth.jobs; final class Placeholder {}
