@@ -1,0 +1,66 @@
+package org.umsynth.cli;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+import org.umsynth.config.ConfigBinder;
+import org.umsynth.config.ConfigException;
+import org.umsynth.config.StageConfig;
+import org.umsynth.config.StageConfigs;
+import org.umsynth.jobs.IngestJob;
+import org.umsynth.jobs.InspectJob;
+import org.umsynth.jobs.MasksJob;
+import org.umsynth.jobs.PhantomJob;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code umsynth} command line: one subcommand per job. */
+@Command(name = "umsynth", mixinStandardHelpOptions = true, version = "umsynth 0.1.0",
+        description = "Unsupervised mask-guided annotated CT image synthesis on Apache Spark.",
+        subcommands = {PhantomJob.class, IngestJob.class, MasksJob.class, InspectJob.class})
+public final class Umsynth implements Runnable {
+
+    @Override
+    public void run() {
+        new CommandLine(this).usage(System.out);
+    }
+
+    public static void main(String[] args) {
+        System.exit(execute(args));
+    }
+
+    /** Runs a command line and returns its exit code: 0 done, 1 failed, 2 bad usage or config. */
+    public static int execute(String... args) {
+        return commandLine().execute(args);
+    }
+
+    public static CommandLine commandLine() {
+        CommandLine cli = new CommandLine(new Umsynth());
+        for (Map.Entry<String, CommandLine> sub : cli.getSubcommands().entrySet()) {
+            Supplier<? extends StageConfig> stage = StageConfigs.ALL.get(sub.getKey());
+            if (stage != null) {
+                List<String> footer = new ArrayList<>();
+                footer.add("");
+                footer.add("Config keys (in --conf files or as --set key=value):");
+                footer.addAll(ConfigBinder.describe(stage.get()));
+                sub.getValue().getCommandSpec().usageMessage().footer(footer.toArray(String[]::new));
+            }
+        }
+        cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+            String command = commandLine.getCommandName();
+            if (e instanceof ConfigException) {
+                commandLine.getErr().println("umsynth " + command + ": config error: " + e.getMessage());
+                return 2;
+            }
+            if (e instanceof IllegalArgumentException || e instanceof IllegalStateException) {
+                commandLine.getErr().println("umsynth " + command + ": error: " + e.getMessage());
+                return 1;
+            }
+            commandLine.getErr().println("umsynth " + command + ": failed: " + e);
+            e.printStackTrace(commandLine.getErr());
+            return 1;
+        });
+        return cli;
+    }
+}

@@ -1,0 +1,24 @@
+package org.umsynth.config;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.Supplier;
+
+/**
+ * Every stage's configuration class by key prefix, so that one config file can hold the keys of
+ * all stages and a misspelt key is still caught, whichever stage is run.
+ */
+public final class StageConfigs {
+    public static final Map<String, Supplier<? extends StageConfig>> ALL;
+
+    static {
+        Map<String, Supplier<? extends StageConfig>> all = new LinkedHashMap<>();
+        all.put("ingest", IngestConfig::new);
+        all.put("phantom", PhantomConfig::new);
+        all.put("masks", MasksConfig::new);
+        ALL = java.util.Collections.unmodifiableMap(all);
+    }
+
+    private StageConfigs() {
+    }
+}

@@ -1,1 +1,0 @@
-package org.umsynth.jobs; final class Placeholder {}

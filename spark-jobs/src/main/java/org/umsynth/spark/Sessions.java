@@ -1,0 +1,53 @@
+package org.umsynth.spark;
+
+import java.util.Map;
+import org.apache.spark.SparkConf;
+import org.apache.spark.sql.SparkSession;
+import org.umsynth.config.ConfigSource;
+
+/**
+ * Builds the SparkSession of a command. Under {@code spark-submit} the master and settings come
+ * from there; run directly, the master is {@code --master} or {@code local[*]}. {@code spark.*}
+ * keys of the config file pass through, and {@code hadoop.*} keys become Hadoop settings
+ * ({@code spark.hadoop.*}): S3A credentials, HDFS and Kerberos options.
+ */
+public final class Sessions {
+    private Sessions() {
+    }
+
+    public static SparkSession create(String appName, String master, ConfigSource config) {
+        SparkConf conf = new SparkConf(true); // picks up spark.* system properties from spark-submit
+        if (master != null) {
+            conf.setMaster(master);
+        } else if (!conf.contains("spark.master")) {
+            conf.setMaster("local[*]");
+        }
+        conf.setAppName(appName);
+        applyDefaults(conf);
+        for (Map.Entry<String, String> e : config.values().entrySet()) {
+            if (e.getKey().startsWith("spark.")) {
+                conf.set(e.getKey(), e.getValue());
+            } else if (e.getKey().startsWith("hadoop.")) {
+                conf.set("spark.hadoop." + e.getKey().substring("hadoop.".length()), e.getValue());
+            }
+        }
+        return SparkSession.builder().config(conf).getOrCreate();
+    }
+
+    /** Settings every umsynth session shares (the test base uses the same). */
+    public static void applyDefaults(SparkConf conf) {
+        setIfMissing(conf, "spark.serializer", "org.apache.spark.serializer.KryoSerializer");
+        setIfMissing(conf, "spark.kryo.registrator", "org.nd4j.kryo.Nd4jRegistrator");
+        setIfMissing(conf, "spark.kryoserializer.buffer.max", "512m");
+        setIfMissing(conf, "spark.sql.parquet.compression.codec", "zstd");
+        setIfMissing(conf, "spark.ui.showConsoleProgress", "false");
+        // Stages write their own _SUCCESS-marked tables; keep Parquet files per task reasonably sized.
+        setIfMissing(conf, "spark.sql.files.maxRecordsPerFile", "0");
+    }
+
+    private static void setIfMissing(SparkConf conf, String key, String value) {
+        if (!conf.contains(key)) {
+            conf.set(key, value);
+        }
+    }
+}

@@ -1,0 +1,130 @@
+package org.umsynth.tables;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SaveMode;
+import org.apache.spark.sql.SparkSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.umsynth.io.fs.HadoopPaths;
+
+/**
+ * The named tables under one dataset root, on any Hadoop file system, published atomically:
+ * a stage writes its tables to {@code ROOT/_staging/<run>/} and only a complete write is renamed
+ * into place, so a crashed run never leaves a table a reader could take for complete. A table is
+ * complete when its {@code _SUCCESS} marker exists.
+ */
+public final class TableStore {
+    private static final Logger LOG = LoggerFactory.getLogger(TableStore.class);
+
+    private final SparkSession spark;
+    private final Path root;
+    private final FileSystem fs;
+
+    public TableStore(SparkSession spark, String rootLocation) throws IOException {
+        this.spark = spark;
+        Configuration conf = spark.sparkContext().hadoopConfiguration();
+        this.root = HadoopPaths.qualify(rootLocation, conf);
+        this.fs = root.getFileSystem(conf);
+    }
+
+    public Path root() {
+        return root;
+    }
+
+    public FileSystem fileSystem() {
+        return fs;
+    }
+
+    public Path path(String table) {
+        return new Path(root, table);
+    }
+
+    /** True when the table was published completely. */
+    public boolean exists(String table) throws IOException {
+        return fs.exists(new Path(path(table), "_SUCCESS"));
+    }
+
+    /** Reads a complete table, or fails with a message that says which stage makes it. */
+    public Dataset<Row> read(String table) throws IOException {
+        if (!exists(table)) {
+            throw new IllegalStateException("table '" + table + "' not found (or incomplete) under " + root
+                    + ": run the stage that writes it first");
+        }
+        return spark.read().parquet(path(table).toString());
+    }
+
+    /** Fails before any work is done when an output exists and {@code overwrite} is off. */
+    public void checkWritable(boolean overwrite, String... tables) throws IOException {
+        if (overwrite) {
+            return;
+        }
+        for (String table : tables) {
+            if (fs.exists(path(table))) {
+                throw new IllegalStateException("output table '" + table + "' already exists under " + root
+                        + "; pass --overwrite to replace it");
+            }
+        }
+    }
+
+    /**
+     * Writes every table to a staging folder, then renames each into place (replacing an old one
+     * when {@code overwrite}). Parquet compressed with zstd.
+     */
+    public void publish(Map<String, Dataset<Row>> tables, boolean overwrite) throws IOException {
+        checkWritable(overwrite, tables.keySet().toArray(String[]::new));
+        String run = UUID.randomUUID().toString();
+        Path staging = new Path(root, "_staging/" + run);
+        Map<String, Path> staged = new LinkedHashMap<>();
+        try {
+            for (Map.Entry<String, Dataset<Row>> e : tables.entrySet()) {
+                Path target = new Path(staging, e.getKey().replace('/', '_'));
+                e.getValue().write().mode(SaveMode.ErrorIfExists).option("compression", "zstd").parquet(target.toString());
+                staged.put(e.getKey(), target);
+            }
+            Path trash = new Path(root, "_trash/" + run);
+            List<Path> replaced = new ArrayList<>();
+            for (Map.Entry<String, Path> e : staged.entrySet()) {
+                Path finalPath = path(e.getKey());
+                fs.mkdirs(finalPath.getParent());
+                if (fs.exists(finalPath)) {
+                    Path old = new Path(trash, e.getKey().replace('/', '_'));
+                    fs.mkdirs(trash);
+                    rename(finalPath, old);
+                    replaced.add(old);
+                }
+                rename(e.getValue(), finalPath);
+                LOG.info("published table {}", finalPath);
+            }
+            for (Path old : replaced) {
+                fs.delete(old, true);
+            }
+            fs.delete(trash, true);
+        } finally {
+            fs.delete(staging, true);
+            deleteIfEmpty(new Path(root, "_staging"));
+            deleteIfEmpty(new Path(root, "_trash"));
+        }
+    }
+
+    private void rename(Path from, Path to) throws IOException {
+        if (!fs.rename(from, to)) {
+            throw new IOException("could not rename " + from + " to " + to);
+        }
+    }
+
+    private void deleteIfEmpty(Path dir) throws IOException {
+        if (fs.exists(dir) && fs.listStatus(dir).length == 0) {
+            fs.delete(dir, false);
+        }
+    }
+}

@@ -1,0 +1,55 @@
+package org.umsynth.tables;
+
+import static org.apache.spark.sql.types.DataTypes.BinaryType;
+import static org.apache.spark.sql.types.DataTypes.DoubleType;
+import static org.apache.spark.sql.types.DataTypes.IntegerType;
+import static org.apache.spark.sql.types.DataTypes.StringType;
+
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * The tables that are the only contract between stages (SPEC section 2), under a dataset root.
+ * Pixel data lives in binary columns: {@code hu}/{@code image} int16 little-endian,
+ * {@code label}/{@code um}/{@code seg} uint8, row-major {@code rows x cols}.
+ */
+public final class Tables {
+    public static final String SLICES = "slices";
+    public static final String MASKS = "masks";
+    /** Rejected inputs of all stages; each stage owns the partition {@code stage=<name>}. */
+    public static final String QUARANTINE = "quarantine";
+
+    public static final StructType SLICES_SCHEMA = new StructType(new StructField[]{
+            field("case_id", StringType, false),
+            field("slice_index", IntegerType, false),
+            field("rows", IntegerType, false),
+            field("cols", IntegerType, false),
+            field("spacing_x", DoubleType, false),
+            field("spacing_y", DoubleType, false),
+            field("spacing_z", DoubleType, false),
+            field("hu", BinaryType, false),
+            field("label", BinaryType, true),
+            field("source", StringType, false),
+            field("source_sha256", StringType, false),
+            field("split", StringType, false),
+    });
+
+    public static final StructType QUARANTINE_SCHEMA = new StructType(new StructField[]{
+            field("source", StringType, false),
+            field("reason", StringType, false),
+            field("case_id", StringType, true),
+            field("slice_index", IntegerType, true),
+    });
+
+    private Tables() {
+    }
+
+    /** The partition of {@link #QUARANTINE} that a stage writes. */
+    public static String quarantineOf(String stage) {
+        return QUARANTINE + "/stage=" + stage;
+    }
+
+    private static StructField field(String name, org.apache.spark.sql.types.DataType type, boolean nullable) {
+        return new StructField(name, type, nullable, org.apache.spark.sql.types.Metadata.empty());
+    }
+}
