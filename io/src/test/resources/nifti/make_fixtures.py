@@ -83,7 +83,8 @@ def describe(key, file_name, img, physical_storage, props):
     points += [tuple(int(v) for v in (rng.integers(nx), rng.integers(ny), rng.integers(nz))) for _ in range(8)]
     props.append(f"{key}.file={file_name}")
     props.append(f"{key}.dims={nx} {ny} {nz}")
-    props.append(f"{key}.spacing={' '.join(repr(float(np.float32(v))) for v in canon_spacing)}")
+    # the header holds float32; the reader reports the shortest decimal of that float (0.7, not 0.69999999)
+    props.append(f"{key}.spacing={' '.join(str(np.float32(v)) for v in canon_spacing)}")
     props.append(f"{key}.axcodes={''.join(nib.aff2axcodes(affine))}")
     props.append(f"{key}.samples=" + ";".join(
         f"{x},{y},{z},{repr(float(by_hand[x, y, z]))}" for x, y, z in points))

@@ -108,7 +108,7 @@ final class AxisMapping {
         for (int s = 0; s < 3; s++) {
             int c = m.canonicalAxis[s];
             m.canonicalDims[c] = storageDims[s];
-            m.canonicalSpacing[c] = spacing[s];
+            m.canonicalSpacing[c] = atHeaderPrecision(spacing[s]);
             codes.append(CODES[c][m.flipped[s] ? 1 : 0]);
             double cos = Math.min(1.0, Math.abs(unit[s][c]));
             maxAngle = Math.max(maxAngle, Math.toDegrees(Math.acos(cos)));
@@ -116,6 +116,14 @@ final class AxisMapping {
         m.storageAxisCodes = codes.toString();
         m.obliquityDegrees = maxAngle;
         return m;
+    }
+
+    /**
+     * Headers hold float32, so 0.7 arrives as 0.699999988...; the shortest decimal of that float
+     * is what the writer meant, and all the precision the header has.
+     */
+    static double atHeaderPrecision(double spacing) {
+        return Double.parseDouble(Float.toString((float) spacing));
     }
 
     static String axisName(int s) {

@@ -77,6 +77,9 @@ class NiftiRoundTripTest {
         NiftiVolume back = read(qformOnly);
         assertEquals(NiftiVolume.AffineSource.QFORM, back.affineSource());
         assertSameVolume(v, back.volume());
+        // float32 header fields give back the decimal that was written, not 0.6799999833106995
+        assertEquals(0.68, back.volume().spacingX());
+        assertEquals(0.71, back.volume().spacingY());
         assertEquals(-v.spacingX(), h.sformAffine()[0][0], 1e-6);
         assertEquals(-v.spacingY(), h.sformAffine()[1][1], 1e-6);
         assertEquals(v.spacingZ(), h.sformAffine()[2][2], 1e-6);
