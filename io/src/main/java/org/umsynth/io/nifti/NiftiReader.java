@@ -51,7 +51,9 @@ public final class NiftiReader {
     }
 
     /**
-     * Reads one NIfTI-1 image. The stream is read as far as needed and not closed.
+     * Reads one NIfTI-1 image. The stream is read as far as needed and not closed: to the end
+     * of the data for plain input (of all volumes of a 4-D image unless fileLength vouches for
+     * them), to the end of the stream for gzip input so that its CRC is checked.
      *
      * @param in         the file's bytes, plain or gzip-compressed
      * @param source     names the file in error messages and warnings
@@ -322,13 +324,8 @@ public final class NiftiReader {
 
     private static void compareWithQform(NiftiHeader h, int[] dims, AxisMapping fromSform, double toMm, List<String> warnings) {
         try {
-            List<String> ignored = new ArrayList<>();
-            double[][] q = new double[4][4];
             double[][] qform = h.qformAffine(positive(h.pixdim(1)), positive(h.pixdim(2)), positive(h.pixdim(3)));
-            for (int r = 0; r < 4; r++) {
-                q[r] = qform[r].clone();
-            }
-            AxisMapping fromQform = AxisMapping.fromRasAffine(q, dims, ignored);
+            AxisMapping fromQform = AxisMapping.fromRasAffine(qform, dims, new ArrayList<>());
             if (!fromQform.storageAxisCodes.equals(fromSform.storageAxisCodes)) {
                 warnings.add("sform (" + fromSform.storageAxisCodes + ") and qform (" + fromQform.storageAxisCodes
                         + ") disagree on orientation; the sform was used");

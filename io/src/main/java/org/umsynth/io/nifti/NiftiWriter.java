@@ -35,12 +35,18 @@ public final class NiftiWriter {
      *
      * @param description the header's descrip text (ASCII, at most 79 characters)
      * @throws IllegalArgumentException when a voxel does not fit the type (NaN, infinite, or out
-     *                                  of range for an integer type); nothing has been written then
+     *                                  of range for an integer type) or a spacing is not positive
+     *                                  and finite; nothing has been written then
      */
     public static void write(Volume volume, NiftiDataType type, OutputStream out, boolean gzip, String description)
             throws IOException {
         Objects.requireNonNull(volume, "volume");
         Objects.requireNonNull(type, "type");
+        for (double spacing : new double[] {volume.spacingX(), volume.spacingY(), volume.spacingZ()}) {
+            if (!(spacing > 0) || Double.isInfinite(spacing)) {
+                throw new IllegalArgumentException("spacing " + spacing + " mm cannot be written: it must be positive and finite");
+            }
+        }
         float[] voxels = volume.voxels();
         int cols = volume.cols();
         int rows = volume.rows();

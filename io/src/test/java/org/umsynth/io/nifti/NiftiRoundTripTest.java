@@ -102,6 +102,18 @@ class NiftiRoundTripTest {
         assertEquals("2 of 3 voxels are NaN or infinite", back.warnings().get(0));
     }
 
+    @Test
+    void writerRefusesSpacingThatIsNotPositive() {
+        for (double bad : new double[] {0, -0.7, Double.NaN, Double.POSITIVE_INFINITY}) {
+            Volume v = new Volume(2, 1, 1, 0.7, bad, 1, new float[] {1, 2});
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> NiftiWriter.write(v, NiftiDataType.INT16, out, false));
+            assertEquals("spacing " + bad + " mm cannot be written: it must be positive and finite", e.getMessage());
+            assertEquals(0, out.size());
+        }
+    }
+
     private static void assertRefused(float[] values, NiftiDataType type, String reasonPart) throws IOException {
         Volume v = new Volume(values.length, 1, 1, 1, 1, 1, values);
         ByteArrayOutputStream out = new ByteArrayOutputStream();
