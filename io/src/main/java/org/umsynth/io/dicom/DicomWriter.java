@@ -347,6 +347,7 @@ public final class DicomWriter {
             Out item = new Out(explicit);
             item.ui(0x0008_1150, CT_IMAGE_STORAGE);
             item.text(0x0010_0010, "PN", image.patientName);
+            item.us(0x0028_0010, 1); // an allowlisted tag inside a sequence must not be taken for the image's
             byte[] itemBytes = item.bytes();
             header(tag, "SQ", 8 + itemBytes.length);
             tag(DicomTag.ITEM);
@@ -365,6 +366,7 @@ public final class DicomWriter {
             tag(DicomTag.ITEM);
             out.writeBytes(le32(UNDEFINED_LENGTH));
             text(0x0010_0010, "PN", image.patientName);
+            us(0x0028_0011, 1);
             tag(DicomTag.ITEM_DELIMITATION);
             out.writeBytes(le32(0));
             tag(DicomTag.SEQUENCE_DELIMITATION);
@@ -372,6 +374,7 @@ public final class DicomWriter {
             tag(DicomTag.ITEM_DELIMITATION);
             out.writeBytes(le32(0));
             Out item = new Out(explicit);
+            item.text(0x0008_0060, "CS", "MR");
             item.text(0x0010_0010, "PN", image.patientName);
             byte[] itemBytes = item.bytes();
             tag(DicomTag.ITEM);

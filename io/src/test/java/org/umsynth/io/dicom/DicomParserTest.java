@@ -3,6 +3,7 @@ package org.umsynth.io.dicom;
 import org.junit.jupiter.api.Test;
 import org.umsynth.io.InvalidInputException;
 
+import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
@@ -49,6 +50,34 @@ class DicomParserTest {
             assertEquals(DicomWriter.CT_IMAGE_STORAGE, file.sopClassUid().orElseThrow());
             assertEquals(java.util.List.of(), file.warnings());
         }
+    }
+
+    @Test
+    void undefinedLengthUnElementIsSkippedAsImplicitVrSequence() throws Exception {
+        byte[] file = DicomWriter.write(image(ramp(20, 0)));
+        ByteArrayOutputStream un = new ByteArrayOutputStream();
+        un.writeBytes(new byte[] {0x09, 0x00, 0x10, 0x10, 'U', 'N', 0, 0, -1, -1, -1, -1}); // (0009,1010) UN, undefined
+        un.writeBytes(new byte[] {-2, -1, 0x00, -32, -1, -1, -1, -1});                     // item, undefined
+        un.writeBytes(new byte[] {0x10, 0x00, 0x10, 0x00, 8, 0, 0, 0});                    // implicit (0010,0010), 8 bytes
+        un.writeBytes("SECRET^X".getBytes(StandardCharsets.US_ASCII));
+        un.writeBytes(new byte[] {0x08, 0x00, 0x40, 0x11, -1, -1, -1, -1});                // implicit nested sequence, undefined
+        un.writeBytes(new byte[] {-2, -1, 0x00, -32, 4, 0, 0, 0, 1, 2, 3, 4});             // defined-length item
+        un.writeBytes(new byte[] {-2, -1, -35, -32, 0, 0, 0, 0});                          // sequence delimiter
+        un.writeBytes(new byte[] {-2, -1, 0x0D, -32, 0, 0, 0, 0});                         // item delimiter
+        un.writeBytes(new byte[] {-2, -1, -35, -32, 0, 0, 0, 0});                          // sequence delimiter
+        int at = indexOf(file, new byte[] {0x28, 0x00, 0x02, 0x00, 'U', 'S'});              // before SamplesPerPixel
+        ByteArrayOutputStream spliced = new ByteArrayOutputStream();
+        spliced.write(file, 0, at);
+        spliced.writeBytes(un.toByteArray());
+        spliced.write(file, at, file.length - at);
+        DicomFile parsed = DicomParser.parse(spliced.toByteArray(), "f.dcm", LIMIT);
+        assertEquals(4, parsed.rows());
+        assertEquals(-1024f, parsed.hu()[0], 0f);
+        // the same bytes read as explicit VR would fail: the nested VR is not two letters
+        byte[] asSq = spliced.toByteArray();
+        asSq[at + 4] = 'S';
+        asSq[at + 5] = 'Q';
+        assertTrue(reason(asSq).startsWith("invalid explicit VR for element (0010,0010)"));
     }
 
     @Test
