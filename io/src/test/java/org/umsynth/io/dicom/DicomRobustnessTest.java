@@ -51,7 +51,7 @@ class DicomRobustnessTest {
         Random random = new Random(20230323);
         for (String name : FILES) {
             byte[] original = Fixtures.bytes(name);
-            for (int trial = 0; trial < 600; trial++) {
+            for (int trial = 0; trial < 300; trial++) {
                 byte[] damaged = original.clone();
                 int flips = 1 + random.nextInt(4);
                 for (int k = 0; k < flips; k++) {

@@ -126,6 +126,19 @@ class DicomSeriesReaderTest {
     }
 
     @Test
+    void positionsOffTheSliceNormalAreWarnedAsTiltAndSpacingIsAlongTheNormal() {
+        List<DicomInput> files = new ArrayList<>();
+        for (int k = 0; k < 4; k++) {
+            files.add(new DicomInput("IM" + k, DicomWriter.write(new DicomWriter.CtImage(3, 3, new int[9])
+                    .imagePosition(k * 1.0, 0, k * 2.0).instanceNumber(k + 1))));
+        }
+        DicomSeries series = single(DicomSeriesReader.read(files));
+        assertEquals(2.0, series.volume().spacingZ(), 1e-12);
+        assertEquals(List.of("slice positions drift up to 3.00 mm across the slice plane (gantry tilt or shear); not corrected"),
+                series.warnings());
+    }
+
+    @Test
     void missingPositionsFallBackToInstanceNumberAndSpacingBetweenSlices() {
         TestSeries physical = new TestSeries(4, 3, 5, 0.7, 0.8, 3.0);
         physical.customise = image -> image.imagePosition((double[]) null).spacingBetweenSlices(3.0).sliceThickness(2.0);
