@@ -81,6 +81,17 @@ class DicomParserTest {
     }
 
     @Test
+    void storedFromHuRoundTripsThroughSlopeAndIntercept() throws Exception {
+        float[] hu = {-1024f, -1000.5f, 0f, 40f, 3071f, -3024f};
+        int[] stored = DicomWriter.storedFromHu(hu, 0.5, -1024.0);
+        assertArrayEquals(new int[] {0, 47, 2048, 2128, 8190, -4000}, stored);
+        DicomFile file = DicomParser.parse(DicomWriter.write(new DicomWriter.CtImage(2, 3, stored)
+                .rescaleSlope(0.5).rescaleIntercept(-1024.0)), "f.dcm", LIMIT);
+        assertArrayEquals(hu, file.hu());
+        assertThrows(IllegalArgumentException.class, () -> DicomWriter.storedFromHu(new float[] {40000f}, 1.0, 0.0));
+    }
+
+    @Test
     void storedValuesAreMaskedToBitsStoredAndSignExtended() throws Exception {
         // 12 bits stored in 16: garbage in the top nibble must be ignored, bit 11 is the sign
         int[] values = {-5, 2047, -2048, 0, 100};
