@@ -7,7 +7,7 @@ public class PhantomConfig extends StageConfig {
     @Setting(value = "in-plane size in pixels (square)", min = 32, max = 1024)
     public int size = 256;
 
-    @Setting(value = "number of axial slices", min = 8, max = 1024)
+    @Setting(value = "number of axial slices", min = 16, max = 1024)
     public int slices = 64;
 
     @Override

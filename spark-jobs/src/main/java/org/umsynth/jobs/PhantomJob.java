@@ -88,7 +88,7 @@ public final class PhantomJob implements Callable<Integer> {
     }
 
     static PhantomOptions options(PhantomConfig config) {
-        return PhantomOptions.defaults().withSize(config.size, config.slices);
+        return PhantomOptions.forGrid(config.size, config.slices);
     }
 
     /** Writes to a hidden temporary name first, so a reader never sees a half-written file. */

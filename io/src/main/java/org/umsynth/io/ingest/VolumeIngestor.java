@@ -23,6 +23,7 @@ import org.umsynth.io.dicom.DicomSeriesReader;
 import org.umsynth.io.fs.HadoopPaths;
 import org.umsynth.io.nifti.NiftiReader;
 import org.umsynth.io.nifti.NiftiVolume;
+import org.umsynth.io.volume.PixelCodec;
 import org.umsynth.io.volume.Volume;
 
 /**
@@ -121,10 +122,12 @@ public final class VolumeIngestor implements Serializable {
         result.rejected().forEach(e -> rejections.add(new Rejection(e.source(), e.reason())));
         List<SourcedVolume> volumes = new ArrayList<>();
         List<DicomSeries> series = result.series();
-        for (DicomSeries s : series) {
+        for (int k = 0; k < series.size(); k++) {
+            DicomSeries s = series.get(k);
             s.warnings().forEach(w -> warnings.add(unit.source() + ": " + w));
-            // The folder names the case; a folder with several series gets one case per series.
-            String source = series.size() == 1 ? unit.source() : unit.source() + "#" + s.seriesKey();
+            // The folder names the case; a folder with several series gets one case per series,
+            // numbered (not named by the series UID, which would be linkable).
+            String source = series.size() == 1 ? unit.source() : unit.source() + "#series" + (k + 1);
             // The series hash: SHA-256 over the sorted files' own SHA-256 digests.
             MessageDigest sha = sha256();
             s.sourceFiles().stream().sorted().forEach(f -> sha.update(sha256().digest(bytesByFile.get(f))));
@@ -189,15 +192,8 @@ public final class VolumeIngestor implements Serializable {
         int n = v.sliceSize();
         List<IngestedSlice> out = new ArrayList<>(v.slices());
         for (int z = 0; z < v.slices(); z++) {
-            byte[] hu = new byte[2 * n];
             int base = z * n;
-            for (int i = 0; i < n; i++) {
-                float value = voxels[base + i];
-                // Non-finite voxels (outside a reconstruction) become air; clamp to int16.
-                int h = Float.isFinite(value) ? (int) Math.max(-32768, Math.min(32767, Math.round(value))) : -1024;
-                hu[2 * i] = (byte) h;
-                hu[2 * i + 1] = (byte) (h >> 8);
-            }
+            byte[] hu = PixelCodec.encodeHu(voxels, base, n);
             byte[] lab = null;
             if (label != null) {
                 lab = new byte[n];
