@@ -85,7 +85,7 @@ final class ChestAnatomy {
         lungHeight = Math.min(uniform(rng, 190, 240), 0.75 * coverage);
         zBase = (coverage - lungHeight) * uniform(rng, 0.38, 0.62);
         zApex = zBase + lungHeight;
-        apexTaper = uniform(rng, 40, 60);
+        apexTaper = uniform(rng, 70, 95);
         mediastinumHalfWidth = uniform(rng, 10, 15) * scale;
         for (int side : new int[] {RIGHT, LEFT}) {
             int i = sideIndex(side);
@@ -95,12 +95,12 @@ final class ChestAnatomy {
         lungCy = bodyCy + 0.05 * cavityAy;
         lungAy = cavityAy * uniform(rng, 0.95, 1.05);
         lungHu = uniform(rng, -875, -835);
-        domeHeight[0] = uniform(rng, 45, 65);
+        domeHeight[0] = uniform(rng, 60, 80);
         domeHeight[1] = domeHeight[0] - uniform(rng, 5, 20);
         domeOffsetX = 0.45 * cavityAx;
         domeCy = bodyCy - 0.1 * cavityAy;
-        domeAx = 0.62 * cavityAx;
-        domeAy = 0.82 * cavityAy;
+        domeAx = 0.7 * cavityAx;
+        domeAy = 0.9 * cavityAy;
 
         vertebraRadius = uniform(rng, 15, 18) * scale;
         spineY = bodyCy + backFraction * bodyAy - uniform(rng, 76, 86) * scale;
@@ -325,7 +325,7 @@ final class ChestAnatomy {
     /** Lung cross-section scale at height z: grows from the apex, full below it. */
     double lungProfile(double z) {
         double f = (zApex - z) / apexTaper;
-        return f <= 0 ? 0 : (f >= 1 ? 1 : Math.sqrt(f));
+        return f <= 0 ? 0 : (f >= 1 ? 1 : Math.pow(f, 0.6));
     }
 
     /** Height of the diaphragm under (x, y); the abdomen lies below it. */
@@ -373,7 +373,8 @@ final class ChestAnatomy {
         double py = y - (spineY + vertebraRadius + 14 * scale);
         double pu = px / (20 * scale);
         double pv = py / (16 * scale);
-        return pu * pu + pv * pv < 1;
+        // behind the transverse processes the muscle reaches the back wall: no lung slivers there
+        return pv > 0 ? pu * pu < 1 : pu * pu + pv * pv < 1;
     }
 
     /** Normalised heart radius at (x, y, z): below 1 inside the myocardium. */

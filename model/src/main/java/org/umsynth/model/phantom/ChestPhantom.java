@@ -72,8 +72,7 @@ public final class ChestPhantom {
     public static PhantomCase generate(long seed, int caseIndex, PhantomOptions options) {
         String name = caseName(caseIndex);
         long started = System.nanoTime();
-        long caseSeed = ValueNoise.mix64(seed ^ ValueNoise.mix64(0x632BE59BD9B4E019L + caseIndex));
-        SplittableRandom rng = new SplittableRandom(caseSeed);
+        SplittableRandom rng = caseRandom(seed, caseIndex);
         ChestAnatomy anatomy = new ChestAnatomy(rng.split(), options);
         SplittableRandom acquisitionRng = rng.split();
         double noiseSigma = ChestAnatomy.uniform(acquisitionRng, options.noiseSigmaMinHu(), options.noiseSigmaMaxHu());
@@ -87,6 +86,16 @@ public final class ChestPhantom {
         LOG.debug("{}: {} lesions, fov {}, noise {} HU, {} ms", name, result.info().lesionCount(), circularFov,
                 String.format(Locale.ROOT, "%.1f", noiseSigma), (System.nanoTime() - started) / 1_000_000);
         return result;
+    }
+
+    private static SplittableRandom caseRandom(long seed, int caseIndex) {
+        return new SplittableRandom(ValueNoise.mix64(seed ^ ValueNoise.mix64(0x632BE59BD9B4E019L + caseIndex)));
+    }
+
+    /** The geometry {@link #generate} draws for this case (for checks against the analytic shapes). */
+    static ChestAnatomy anatomy(long seed, int caseIndex, PhantomOptions options) {
+        caseName(caseIndex);
+        return new ChestAnatomy(caseRandom(seed, caseIndex).split(), options);
     }
 
     /** Whether (x, y, z) in mm lies in the lung envelope, with every mediastinal organ carved out. */
