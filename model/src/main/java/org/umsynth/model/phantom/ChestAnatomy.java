@@ -117,8 +117,8 @@ final class ChestAnatomy {
         heartY = bodyCy - 0.38 * cavityAy;
         heartZ = zBase + lungHeight * uniform(rng, 0.38, 0.42);
         double heartAngle = Math.toRadians(uniform(rng, 25, 40));
-        heartCos = Math.cos(heartAngle);
-        heartSin = Math.sin(heartAngle);
+        heartCos = StrictMath.cos(heartAngle);
+        heartSin = StrictMath.sin(heartAngle);
         heartHu = uniform(rng, 35, 50);
         bloodHu = uniform(rng, 35, 48);
         vesselHu = bloodHu;
@@ -197,8 +197,8 @@ final class ChestAnatomy {
                 for (int s = 0; s <= steps; s++) {
                     double f = s / (double) steps;
                     double phi = phiStart + (phiEnd - phiStart) * f;
-                    double[] p = {bodyCx + side * ribAx * Math.sin(phi), bodyCy + ribAy * Math.cos(phi),
-                            zk + 3 - drop * Math.pow(f, 1.4)};
+                    double[] p = {bodyCx + side * ribAx * StrictMath.sin(phi), bodyCy + ribAy * StrictMath.cos(phi),
+                            zk + 3 - drop * StrictMath.pow(f, 1.4)};
                     ribs.add(Capsule.of(previous, p, radius, radius, 0));
                     previous = p;
                 }
@@ -213,7 +213,7 @@ final class ChestAnatomy {
                     }
                 } else if (k <= 10) {
                     double phi = 2.62;
-                    double[] joint = {bodyCx + side * ribAx * Math.sin(phi), bodyCy + ribAy * Math.cos(phi), previous[2] + 14};
+                    double[] joint = {bodyCx + side * ribAx * StrictMath.sin(phi), bodyCy + ribAy * StrictMath.cos(phi), previous[2] + 14};
                     cartilage.add(Capsule.of(previous, joint, radius * 0.9, radius * 0.8, 0));
                 }
             }
@@ -325,7 +325,8 @@ final class ChestAnatomy {
     /** Lung cross-section scale at height z: grows from the apex, full below it. */
     double lungProfile(double z) {
         double f = (zApex - z) / apexTaper;
-        return f <= 0 ? 0 : (f >= 1 ? 1 : Math.pow(f, 0.6));
+        // f^0.625 from square roots only: exact in IEEE arithmetic and fast enough per pixel
+        return f <= 0 ? 0 : (f >= 1 ? 1 : Math.sqrt(f) * Math.sqrt(Math.sqrt(Math.sqrt(f))));
     }
 
     /** Height of the diaphragm under (x, y); the abdomen lies below it. */
@@ -410,8 +411,8 @@ final class ChestAnatomy {
 
     /** Rodrigues rotation of v about the unit axis k. */
     private static double[] rotate(double[] v, double[] k, double angle) {
-        double c = Math.cos(angle);
-        double s = Math.sin(angle);
+        double c = StrictMath.cos(angle);
+        double s = StrictMath.sin(angle);
         double[] kxv = cross(k, v);
         double kv = k[0] * v[0] + k[1] * v[1] + k[2] * v[2];
         return new double[] {v[0] * c + kxv[0] * s + k[0] * kv * (1 - c), v[1] * c + kxv[1] * s + k[1] * kv * (1 - c),

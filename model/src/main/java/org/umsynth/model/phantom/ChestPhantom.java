@@ -12,9 +12,10 @@ import org.umsynth.io.volume.Volume;
  * Deterministic chest-CT phantoms with lung and lesion labels: the project's demo data.
  *
  * <p>A case is a pure function of {@code (seed, caseIndex, options)}: the same inputs give
- * bit-identical voxel arrays on any machine (one {@link SplittableRandom} stream per case, hashed
- * value noise for textures, strictly sequential rendering, {@link StrictMath}-free arithmetic that
- * Java defines exactly for doubles).
+ * bit-identical voxel arrays on any JVM and CPU (one {@link SplittableRandom} stream per case and
+ * per slice of noise, hashed value noise for textures, strictly sequential rendering, Java 17's
+ * strict floating point, {@link StrictMath} for every transcendental function). No global state:
+ * cases may be generated concurrently from several threads.
  *
  * <p>What is drawn, in millimetres, on a supine patient: air (-1000 HU), an optional carbon-fibre
  * table, an elliptical body with a flattened back (skin, subcutaneous fat about -100 HU, chest-wall
@@ -128,7 +129,7 @@ public final class ChestPhantom {
         List<Capsule> central = centralCapsules(a);
         List<LesionShape> lesions = new ArrayList<>();
         for (int i = 0; i < count; i++) {
-            double diameter = Math.exp(ChestAnatomy.uniform(rng, Math.log(o.lesionDiameterMinMm()), Math.log(o.lesionDiameterMaxMm())));
+            double diameter = StrictMath.exp(ChestAnatomy.uniform(rng, StrictMath.log(o.lesionDiameterMinMm()), StrictMath.log(o.lesionDiameterMaxMm())));
             double ra = ChestAnatomy.uniform(rng, 0.8, 1.25);
             double rb = ChestAnatomy.uniform(rng, 0.8, 1.25);
             double rc = ChestAnatomy.uniform(rng, 0.75, 1.2);
@@ -185,8 +186,8 @@ public final class ChestPhantom {
             this.a = a;
             this.b = b;
             this.c = c;
-            this.cos = Math.cos(angle);
-            this.sin = Math.sin(angle);
+            this.cos = StrictMath.cos(angle);
+            this.sin = StrictMath.sin(angle);
             this.amplitude = amplitude;
             this.diameterMm = diameterMm;
             this.coreHu = coreHu;
@@ -327,8 +328,21 @@ public final class ChestPhantom {
                 return;
             }
             SplittableRandom rng = new SplittableRandom(ValueNoise.mix64(noiseSeed + 0x9E3779B97F4A7C15L * (z + 1)));
-            for (int i = 0; i < n; i++) {
-                noise[i] = (float) rng.nextGaussian();
+            for (int i = 0; i < n; i += 2) {
+                // Marsaglia's polar method with StrictMath: the same numbers on every JVM and CPU
+                double u;
+                double v;
+                double s;
+                do {
+                    u = 2 * rng.nextDouble() - 1;
+                    v = 2 * rng.nextDouble() - 1;
+                    s = u * u + v * v;
+                } while (s >= 1 || s == 0);
+                double m = Math.sqrt(-2 * StrictMath.log(s) / s);
+                noise[i] = (float) (u * m);
+                if (i + 1 < n) {
+                    noise[i + 1] = (float) (v * m);
+                }
             }
             // reconstruction correlates neighbouring pixels; rescale so the standard deviation stays sigma
             double correlation = 0.7;

@@ -17,7 +17,7 @@ final class GaussianBlur {
         double[] kernel = new double[2 * radius + 1];
         double sum = 0;
         for (int k = -radius; k <= radius; k++) {
-            kernel[k + radius] = Math.exp(-0.5 * k * k / (sigma * sigma));
+            kernel[k + radius] = StrictMath.exp(-0.5 * k * k / (sigma * sigma));
             sum += kernel[k + radius];
         }
         double energy = 0;
