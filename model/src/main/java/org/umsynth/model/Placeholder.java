@@ -1,1 +1,0 @@
-package org.umsynth.model; final class Placeholder {}
