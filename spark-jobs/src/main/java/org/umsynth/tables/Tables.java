@@ -34,6 +34,24 @@ public final class Tables {
             field("split", StringType, false),
     });
 
+    /**
+     * {@code masks}: one unsupervised mask per chosen slice ({@code slice_index}), or per 2x2 montage
+     * (then {@code slice_index} is the first tile's slice and {@code montage_slices} lists all four).
+     * {@code rows x cols} is the mask's working resolution, not the slice's.
+     */
+    public static final StructType MASKS_SCHEMA = new StructType(new StructField[]{
+            field("case_id", StringType, false),
+            field("slice_index", IntegerType, false),
+            field("rows", IntegerType, false),
+            field("cols", IntegerType, false),
+            field("um", BinaryType, false),
+            field("segments", IntegerType, false),
+            field("params", StringType, false),
+            field("split", StringType, false),
+            field("labelled", org.apache.spark.sql.types.DataTypes.BooleanType, false),
+            field("montage_slices", org.apache.spark.sql.types.DataTypes.createArrayType(IntegerType, false), true),
+    });
+
     public static final StructType QUARANTINE_SCHEMA = new StructType(new StructField[]{
             field("source", StringType, false),
             field("reason", StringType, false),
