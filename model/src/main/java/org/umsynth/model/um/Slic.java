@@ -40,6 +40,9 @@ import java.util.Arrays;
  */
 public final class Slic {
     private static final int LUT_BINS = 4096;
+    private static final int TILE = 4;
+    /** Package-private switch so a test can compare the pruned pass with the exhaustive one. */
+    static boolean PRUNE = true;
 
     private Slic() {}
 
@@ -201,32 +204,41 @@ public final class Slic {
         double[] sumL = new double[n];
         long[] count = new long[n];
         int iterations = 0;
-        for (int iter = 0; iter < maxIterations; iter++) {
-            iterations++;
-            Arrays.fill(distance, Double.MAX_VALUE);
-            for (int k = 0; k < n; k++) {
-                if (dead[k]) continue;
-                double ky = cy[k];
-                double kx = cx[k];
-                double kl = cl[k];
-                int y0 = (int) Math.max(ky - reachY, 0);
-                int y1 = (int) Math.min(ky + reachY + 1, height);
-                int x0 = (int) Math.max(kx - reachX, 0);
-                int x1 = (int) Math.min(kx + reachX + 1, width);
-                for (int y = y0; y < y1; y++) {
-                    double dy = ky - y;
-                    double dy2 = dy * dy;
-                    int row = y * width;
-                    for (int x = x0; x < x1; x++) {
-                        double dx = kx - x;
-                        double t = colour[row + x] - kl;
-                        double d = (dy2 + dx * dx) * spatialWeight + t * t;
-                        if (distance[row + x] > d) {
-                            distance[row + x] = d;
-                            labels[row + x] = k;
-                        }
+        int[] wy0 = new int[n], wy1 = new int[n], wx0 = new int[n], wx1 = new int[n];
+        int tilesX = (width + TILE - 1) / TILE, tilesY = (height + TILE - 1) / TILE;
+        double[] tileMax = new double[tilesX * tilesY];
+        double[] tileColourMin = new double[tilesX * tilesY];
+        double[] tileColourMax = new double[tilesX * tilesY];
+        for (int ty = 0; ty < tilesY; ty++) {
+            for (int tx = 0; tx < tilesX; tx++) {
+                double lo = Double.POSITIVE_INFINITY, hi = Double.NEGATIVE_INFINITY;
+                for (int y = ty * TILE, ye = Math.min(height, y + TILE); y < ye; y++) {
+                    for (int x = tx * TILE, xe = Math.min(width, x + TILE), i = y * width + x; x < xe; x++, i++) {
+                        lo = Math.min(lo, colour[i]);
+                        hi = Math.max(hi, colour[i]);
                     }
                 }
+                tileColourMin[ty * tilesX + tx] = lo;
+                tileColourMax[ty * tilesX + tx] = hi;
+            }
+        }
+        for (int iter = 0; iter < maxIterations; iter++) {
+            iterations++;
+            for (int k = 0; k < n; k++) {
+                if (dead[k]) continue;
+                // skimage: <Py_ssize_t>max(c - 2*step, 0) and <Py_ssize_t>min(c + 2*step + 1, size)
+                wy0[k] = (int) Math.max(cy[k] - reachY, 0);
+                wy1[k] = (int) Math.min(cy[k] + reachY + 1, height);
+                wx0[k] = (int) Math.max(cx[k] - reachX, 0);
+                wx1[k] = (int) Math.min(cx[k] + reachX + 1, width);
+            }
+            if (iter == 0 && PRUNE) {
+                assignFirstPass(grid, window, width, height, labels);
+            } else if (iter == 0 || !PRUNE) {
+                assignExhaustive(colour, width, n, cy, cx, cl, dead, wy0, wy1, wx0, wx1, spatialWeight, distance, labels);
+            } else {
+                assignPruned(colour, width, height, n, cy, cx, cl, dead, wy0, wy1, wx0, wx1, spatialWeight,
+                        distance, labels, previous, tileMax, tileColourMin, tileColourMax, tilesX, tilesY);
             }
             if (iter > 0 && Arrays.equals(labels, previous)) {
                 break; // fixed point: skimage's remaining passes would return these labels again
@@ -261,6 +273,148 @@ public final class Slic {
         int maxSize = (int) (maxSizeFactor * segmentSize);
         int count0 = enforceConnectivity(labels, width, height, minSize, maxSize);
         return new Segmentation(width, height, labels, count0, n, iterations);
+    }
+
+    /**
+     * The first pass, exactly, in O(H*W): every centre still has colour 0, so the colour term is the
+     * same for all centres of a pixel and seeds sit on integer grid points; spatial terms of
+     * different integer {@code dy^2 + dx^2} differ by at least 1/step^2, far above the rounding of
+     * adding the colour term, so the winner is the lowest-index seed with minimal {@code dy^2 + dx^2}
+     * among those whose window holds the pixel. Windows and distances separate into rows and
+     * columns, so the winner is (best seed row of y, best seed column of x).
+     */
+    private static void assignFirstPass(Grid grid, Grid window, int width, int height, int[] labels) {
+        int[] bestRow = bestSeedIndex(height, grid.startY(), grid.stepY(), grid.countY(), 2 * window.stepY());
+        int[] bestCol = bestSeedIndex(width, grid.startX(), grid.stepX(), grid.countX(), 2 * window.stepX());
+        for (int y = 0, i = 0; y < height; y++) {
+            int rowBase = bestRow[y] * grid.countX();
+            for (int x = 0; x < width; x++, i++) {
+                labels[i] = rowBase + bestCol[x];
+            }
+        }
+    }
+
+    /** Per coordinate, the lowest seed index at minimal distance among seeds whose window holds it. */
+    private static int[] bestSeedIndex(int size, int start, int step, int count, int reach) {
+        int[] best = new int[size];
+        for (int p = 0; p < size; p++) {
+            long bestD = Long.MAX_VALUE;
+            for (int s = 0; s < count; s++) {
+                int c = start + s * step;
+                int lo = Math.max(c - reach, 0);
+                int hi = Math.min(c + reach + 1, size);
+                if (p < lo || p >= hi) continue;
+                long d = (long) (c - p) * (c - p);
+                if (d < bestD) {
+                    bestD = d;
+                    best[p] = s;
+                }
+            }
+        }
+        return best;
+    }
+
+    /** skimage's assignment pass: centres in index order, each over its whole window, strict {@code >}. */
+    private static void assignExhaustive(double[] colour, int width, int n, double[] cy, double[] cx, double[] cl,
+                                         boolean[] dead, int[] wy0, int[] wy1, int[] wx0, int[] wx1,
+                                         double spatialWeight, double[] distance, int[] labels) {
+        Arrays.fill(distance, Double.MAX_VALUE);
+        for (int k = 0; k < n; k++) {
+            if (dead[k]) continue;
+            double ky = cy[k], kx = cx[k], kl = cl[k];
+            int x0 = wx0[k], x1 = wx1[k];
+            for (int y = wy0[k], y1 = wy1[k]; y < y1; y++) {
+                double dy = ky - y;
+                double dy2 = dy * dy;
+                int row = y * width;
+                for (int x = x0; x < x1; x++) {
+                    double dx = kx - x;
+                    double t = colour[row + x] - kl;
+                    double d = (dy2 + dx * dx) * spatialWeight + t * t;
+                    if (distance[row + x] > d) {
+                        distance[row + x] = d;
+                        labels[row + x] = k;
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * The same assignment, exactly, with far fewer evaluations. The reference's result is, per
+     * pixel, the lowest centre index among those at the minimal distance inside whose window the
+     * pixel lies; any evaluation order reaches it with the rule "smaller distance, or equal distance
+     * and lower index". Each pixel first gets the distance to its previous centre (an upper bound
+     * of its final distance); then a centre skips every 8x8 tile whose spatial term alone, at the
+     * tile's nearest point, plus the colour term at the tile's nearest colour, exceeds the largest
+     * bound in the tile (no pixel there can reach or tie its current distance).
+     */
+    private static void assignPruned(double[] colour, int width, int height, int n, double[] cy, double[] cx,
+                                     double[] cl, boolean[] dead, int[] wy0, int[] wy1, int[] wx0, int[] wx1,
+                                     double spatialWeight, double[] distance, int[] labels, int[] previous,
+                                     double[] tileMax, double[] tileColourMin, double[] tileColourMax,
+                                     int tilesX, int tilesY) {
+        for (int y = 0, i = 0; y < height; y++) {
+            for (int x = 0; x < width; x++, i++) {
+                int p = previous[i];
+                if (!dead[p] && y >= wy0[p] && y < wy1[p] && x >= wx0[p] && x < wx1[p]) {
+                    double dy = cy[p] - y;
+                    double dx = cx[p] - x;
+                    double t = colour[i] - cl[p];
+                    distance[i] = (dy * dy + dx * dx) * spatialWeight + t * t;
+                    labels[i] = p;
+                } else {
+                    distance[i] = Double.MAX_VALUE;
+                    labels[i] = p; // skimage never resets labels: a pixel no window reaches keeps its old one
+                }
+            }
+        }
+        for (int ty = 0; ty < tilesY; ty++) {
+            for (int tx = 0; tx < tilesX; tx++) {
+                double m = 0;
+                for (int y = ty * TILE, ye = Math.min(height, y + TILE); y < ye; y++) {
+                    for (int x = tx * TILE, xe = Math.min(width, x + TILE), i = y * width + x; x < xe; x++, i++) {
+                        if (distance[i] > m) m = distance[i];
+                    }
+                }
+                tileMax[ty * tilesX + tx] = m;
+            }
+        }
+        for (int k = 0; k < n; k++) {
+            if (dead[k]) continue;
+            double ky = cy[k], kx = cx[k], kl = cl[k];
+            int y0 = wy0[k], y1 = wy1[k], x0 = wx0[k], x1 = wx1[k];
+            for (int ty = y0 / TILE, tyEnd = (y1 - 1) / TILE; ty <= tyEnd; ty++) {
+                int ry0 = Math.max(y0, ty * TILE), ry1 = Math.min(y1, ty * TILE + TILE);
+                double gy = ky < ry0 ? ry0 - ky : (ky > ry1 - 1 ? ky - (ry1 - 1) : 0);
+                for (int tx = x0 / TILE, txEnd = (x1 - 1) / TILE; tx <= txEnd; tx++) {
+                    int rx0 = Math.max(x0, tx * TILE), rx1 = Math.min(x1, tx * TILE + TILE);
+                    double gx = kx < rx0 ? rx0 - kx : (kx > rx1 - 1 ? kx - (rx1 - 1) : 0);
+                    int tile = ty * tilesX + tx;
+                    double gc = kl < tileColourMin[tile] ? tileColourMin[tile] - kl
+                            : (kl > tileColourMax[tile] ? kl - tileColourMax[tile] : 0);
+                    // lower bound of every distance in the tile; floating rounding of the real sum
+                    // can go below the exact sum by a few ulps: keep a relative margin
+                    double bound = (gy * gy + gx * gx) * spatialWeight + gc * gc;
+                    if (bound * (1 - 1e-12) > tileMax[tile]) continue;
+                    for (int y = ry0; y < ry1; y++) {
+                        double dy = ky - y;
+                        double dy2 = dy * dy;
+                        int row = y * width;
+                        for (int x = rx0; x < rx1; x++) {
+                            double dx = kx - x;
+                            double t = colour[row + x] - kl;
+                            double d = (dy2 + dx * dx) * spatialWeight + t * t;
+                            double cur = distance[row + x];
+                            if (d < cur || (d == cur && k < labels[row + x])) {
+                                distance[row + x] = d;
+                                labels[row + x] = k;
+                            }
+                        }
+                    }
+                }
+            }
+        }
     }
 
     /**

@@ -96,6 +96,19 @@ class SlicTest {
     }
 
     @Test
+    void prunedAssignmentEqualsTheExhaustiveOne() throws Exception {
+        float[] windowed = HuWindow.apply(TestImages.chestHu(256, 9));
+        Slic.PRUNE = false;
+        int[] exhaustive;
+        try {
+            exhaustive = Slic.segment(windowed, 256, 256, 128, 10.0, 10, 0.5, 3.0).labels();
+        } finally {
+            Slic.PRUNE = true;
+        }
+        assertArrayEquals(exhaustive, Slic.segment(windowed, 256, 256, 128, 10.0, 10, 0.5, 3.0).labels());
+    }
+
+    @Test
     void deterministic() throws Exception {
         float[] windowed = HuWindow.apply(TestImages.chestHu(128, 3));
         int[] a = Slic.segment(windowed, 128, 128, 64, 10.0, 10, 0.5, 3.0).labels();
