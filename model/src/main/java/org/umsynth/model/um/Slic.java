@@ -207,6 +207,7 @@ public final class Slic {
         int[] wy0 = new int[n], wy1 = new int[n], wx0 = new int[n], wx1 = new int[n];
         int tilesX = (width + TILE - 1) / TILE, tilesY = (height + TILE - 1) / TILE;
         double[] tileMax = new double[tilesX * tilesY];
+        int[] tileOwner = new int[tilesX * tilesY];
         double[] tileColourMin = new double[tilesX * tilesY];
         double[] tileColourMax = new double[tilesX * tilesY];
         for (int ty = 0; ty < tilesY; ty++) {
@@ -238,7 +239,7 @@ public final class Slic {
                 assignExhaustive(colour, width, n, cy, cx, cl, dead, wy0, wy1, wx0, wx1, spatialWeight, distance, labels);
             } else {
                 assignPruned(colour, width, height, n, cy, cx, cl, dead, wy0, wy1, wx0, wx1, spatialWeight,
-                        distance, labels, previous, tileMax, tileColourMin, tileColourMax, tilesX, tilesY);
+                        distance, labels, previous, tileMax, tileOwner, tileColourMin, tileColourMax, tilesX, tilesY);
             }
             if (iter > 0 && Arrays.equals(labels, previous)) {
                 break; // fixed point: skimage's remaining passes would return these labels again
@@ -352,8 +353,8 @@ public final class Slic {
     private static void assignPruned(double[] colour, int width, int height, int n, double[] cy, double[] cx,
                                      double[] cl, boolean[] dead, int[] wy0, int[] wy1, int[] wx0, int[] wx1,
                                      double spatialWeight, double[] distance, int[] labels, int[] previous,
-                                     double[] tileMax, double[] tileColourMin, double[] tileColourMax,
-                                     int tilesX, int tilesY) {
+                                     double[] tileMax, int[] tileOwner, double[] tileColourMin,
+                                     double[] tileColourMax, int tilesX, int tilesY) {
         for (int y = 0, i = 0; y < height; y++) {
             for (int x = 0; x < width; x++, i++) {
                 int p = previous[i];
@@ -372,12 +373,17 @@ public final class Slic {
         for (int ty = 0; ty < tilesY; ty++) {
             for (int tx = 0; tx < tilesX; tx++) {
                 double m = 0;
+                int first = labels[ty * TILE * width + tx * TILE];
+                boolean uniform = true;
                 for (int y = ty * TILE, ye = Math.min(height, y + TILE); y < ye; y++) {
                     for (int x = tx * TILE, xe = Math.min(width, x + TILE), i = y * width + x; x < xe; x++, i++) {
                         if (distance[i] > m) m = distance[i];
+                        uniform &= labels[i] == first;
                     }
                 }
                 tileMax[ty * tilesX + tx] = m;
+                // every pixel already holds its distance to this centre: re-evaluating it changes nothing
+                tileOwner[ty * tilesX + tx] = uniform && m < Double.MAX_VALUE ? first : -1;
             }
         }
         for (int k = 0; k < n; k++) {
@@ -391,6 +397,7 @@ public final class Slic {
                     int rx0 = Math.max(x0, tx * TILE), rx1 = Math.min(x1, tx * TILE + TILE);
                     double gx = kx < rx0 ? rx0 - kx : (kx > rx1 - 1 ? kx - (rx1 - 1) : 0);
                     int tile = ty * tilesX + tx;
+                    if (tileOwner[tile] == k) continue;
                     double gc = kl < tileColourMin[tile] ? tileColourMin[tile] - kl
                             : (kl > tileColourMax[tile] ? kl - tileColourMax[tile] : 0);
                     // lower bound of every distance in the tile; floating rounding of the real sum
@@ -426,6 +433,8 @@ public final class Slic {
         // skimage labels start at 1 and 0 means "not yet visited"
         int[] connected = new int[size];
         int[] queue = new int[Math.max(1, maxSize)];
+        int[] queueY = new int[queue.length];
+        int[] queueX = new int[queue.length];
         int currentNewLabel = 1;
         for (int start = 0; start < size; start++) {
             if (connected[start] > 0) continue;
@@ -435,10 +444,12 @@ public final class Slic {
             int segmentSize = 1;
             int visited = 0;
             queue[0] = start;
+            queueY[0] = start / width;
+            queueX[0] = start - queueY[0] * width;
             while (visited < segmentSize && segmentSize < maxSize) {
                 int p = queue[visited];
-                int py = p / width;
-                int px = p - py * width;
+                int py = queueY[visited];
+                int px = queueX[visited];
                 for (int dir = 0; dir < 4; dir++) {
                     int q;
                     switch (dir) {
@@ -447,9 +458,13 @@ public final class Slic {
                         case 2 -> { if (py + 1 >= height) continue; q = p + width; }
                         default -> { if (py == 0) continue; q = p - width; }
                     }
+                    int qy = dir < 2 ? py : (dir == 2 ? py + 1 : py - 1);
+                    int qx = dir == 0 ? px + 1 : (dir == 1 ? px - 1 : px);
                     int cq = connected[q];
                     if (segments[q] == label && cq == 0) {
                         connected[q] = currentNewLabel;
+                        queueY[segmentSize] = qy;
+                        queueX[segmentSize] = qx;
                         queue[segmentSize++] = q;
                         if (segmentSize >= maxSize) break;
                     } else if (cq > 0 && cq != currentNewLabel) {
