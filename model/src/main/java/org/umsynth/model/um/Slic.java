@@ -1,0 +1,496 @@
+package org.umsynth.model.um;
+
+import java.util.Arrays;
+
+/**
+ * SLIC superpixels reproducing scikit-image 0.19.3 {@code segmentation.slic(image, n_segments,
+ * compactness)} as the reference calls it: on a grey image copied to 3 channels, all other
+ * arguments default (no smoothing, {@code max_num_iter=10}, connectivity enforced with size
+ * factors 0.5 and 3, {@code start_label=1}).
+ *
+ * <p>What scikit-image computes, and what we do:
+ * <ol>
+ * <li>{@code img_as_float}, then min-max normalisation over the whole image to [0, 1].</li>
+ * <li>{@code rgb2lab}: for a grey pixel v, Y = sRGB-linearised v (the rows of skimage's
+ *     {@code xyz_from_rgb} sum to 1), L* = 116 f(Y) - 16. a* and b* of a grey are not exactly 0
+ *     in skimage (|a*|, |b*| below 0.005 because of the matrix's rounding); we drop them: they
+ *     change squared colour distances by less than 1e-7 and only matter for exact ties.</li>
+ * <li>The image is multiplied by {@code 1 / compactness}, so the distance is
+ *     {@code (dy^2 + dx^2) / step^2 + ((L - Lk) / compactness)^2}. Compactness therefore has
+ *     exactly skimage's meaning (mapping = identity).</li>
+ * <li>Seeds: {@code regular_grid((1, H, W), n_segments)}; spatial step = the largest grid step.
+ *     Inside the Cython kernel the search window is {@code +-2 * step'} where step' comes from
+ *     {@code regular_grid((1, H, W), number_of_seeds)} (e.g. 121 seeds on 512x512: step 45,
+ *     window +-94, not +-90); we reproduce both, and the truncation of the window bounds.</li>
+ * <li>Centres start with colour 0 (skimage concatenates zeros), are visited in seed order with
+ *     a strict {@code >} test (lower index wins ties), and are updated as raster-order sums;
+ *     an empty cluster becomes NaN in skimage and never wins a pixel again: we mark it dead.</li>
+ * <li>skimage's early stop never fires (its change flag is set whenever a pixel is assigned,
+ *     and the distance map is reset every pass), so it always makes {@code max_num_iter} passes.
+ *     We stop when a pass reproduces the previous labels: centres are a function of the labels,
+ *     so every further pass would return the same labels. Output is identical, just faster.</li>
+ * <li>{@code _enforce_label_connectivity_cython} with {@code segment_size = H*W / n_seeds},
+ *     {@code min_size = int(0.5 * segment_size)}, {@code max_size = int(3 * segment_size)}:
+ *     raster scan, breadth-first flood of each unvisited pixel's 4-connected same-label piece
+ *     (neighbour order x+1, x-1, y+1, y-1; truncated at max_size pixels, the rest starts a new
+ *     segment), a piece smaller than min_size takes the label of the last already-labelled
+ *     different neighbour met during its flood.</li>
+ * </ol>
+ * Labels returned are 0-based (skimage's minus 1). Deterministic; no randomness anywhere.
+ */
+public final class Slic {
+    private static final int LUT_BINS = 4096;
+    private static final int TILE = 4;
+    /** Package-private switch so a test can compare the pruned pass with the exhaustive one. */
+    static boolean PRUNE = true;
+
+    private Slic() {}
+
+    /** A label image: {@code labels[y * width + x]} in {@code [0, segmentCount)}. */
+    public record Segmentation(int width, int height, int[] labels, int segmentCount, int seedCount, int iterations) {}
+
+    /** Regular-grid seeds and steps as skimage derives them. */
+    record Grid(int startY, int stepY, int startX, int stepX, int countY, int countX) {
+        int seeds() { return countY * countX; }
+    }
+
+    /** SLIC of a uint8 grey image (the reference path; exact L* per grey level). */
+    public static Segmentation segment(byte[] grey, int width, int height, int nSegments, double compactness,
+                                       int maxIterations, double minSizeFactor, double maxSizeFactor)
+            throws UnusableSliceException {
+        checkSize(grey.length, width, height);
+        int min = 255;
+        int max = 0;
+        for (byte b : grey) {
+            int v = b & 0xFF;
+            if (v < min) min = v;
+            if (v > max) max = v;
+        }
+        if (min == max) {
+            throw new UnusableSliceException("constant slice (every pixel " + min + "): no superpixels to compute");
+        }
+        // skimage: x * (1/255), minus the min, divided by the (shifted) max; then L* times 1/compactness.
+        double ratio = 1.0 / compactness;
+        double lo = min * (1.0 / 255);
+        double hi = max * (1.0 / 255) - lo;
+        double[] lut = new double[256];
+        for (int g = min; g <= max; g++) {
+            lut[g] = lightness((g * (1.0 / 255) - lo) / hi) * ratio;
+        }
+        double[] colour = new double[grey.length];
+        for (int i = 0; i < grey.length; i++) {
+            colour[i] = lut[grey[i] & 0xFF];
+        }
+        return run(colour, width, height, nSegments, compactness, maxIterations, minSizeFactor, maxSizeFactor);
+    }
+
+    /**
+     * SLIC of a float image (any range, e.g. windowed [0, 255]); min-max normalised like skimage;
+     * L* from a 4096-bin linearly interpolated table (error below 1e-4 L* units).
+     */
+    public static Segmentation segment(float[] image, int width, int height, int nSegments, double compactness,
+                                       int maxIterations, double minSizeFactor, double maxSizeFactor)
+            throws UnusableSliceException {
+        checkSize(image.length, width, height);
+        double min = Double.POSITIVE_INFINITY;
+        double max = Double.NEGATIVE_INFINITY;
+        for (float v : image) {
+            if (Float.isNaN(v)) throw new UnusableSliceException("slice contains NaN values");
+            if (v < min) min = v;
+            if (v > max) max = v;
+        }
+        if (!(max > min)) {
+            throw new UnusableSliceException("constant slice (every pixel " + (float) min + "): no superpixels to compute");
+        }
+        double ratio = 1.0 / compactness;
+        double[] lut = new double[LUT_BINS + 2];
+        for (int i = 0; i <= LUT_BINS; i++) {
+            lut[i] = lightness((double) i / LUT_BINS) * ratio;
+        }
+        lut[LUT_BINS + 1] = lut[LUT_BINS];
+        double scale = LUT_BINS / (max - min);
+        double[] colour = new double[image.length];
+        for (int i = 0; i < image.length; i++) {
+            double t = (image[i] - min) * scale;
+            int k = (int) t;
+            double f = t - k;
+            colour[i] = lut[k] + f * (lut[k + 1] - lut[k]);
+        }
+        return run(colour, width, height, nSegments, compactness, maxIterations, minSizeFactor, maxSizeFactor);
+    }
+
+    /** CIE L* (D65, 2 degree observer, skimage's constants) of an sRGB grey {@code v} in [0, 1]. */
+    public static double lightness(double v) {
+        double lin = v > 0.04045 ? Math.pow((v + 0.055) / 1.055, 2.4) : v / 12.92;
+        // skimage: Y = r*0.212671 + g*0.715160 + b*0.072169, then divided by the white's Y = 1.
+        double y = lin * 0.212671 + lin * 0.715160 + lin * 0.072169;
+        double f = y > 0.008856 ? Math.cbrt(y) : 7.787 * y + 16.0 / 116.0;
+        return 116.0 * f - 16.0;
+    }
+
+    /** skimage's {@code util.regular_grid((1, height, width), nPoints)} restricted to the y/x axes. */
+    static Grid regularGrid(int height, int width, int nPoints) {
+        long[] shape = {1, height, width};
+        int ndim = 3;
+        // argsort of the shape (ties: the depth axis of size 1 is always first; equal H == W share steps)
+        Integer[] order = {0, 1, 2};
+        Arrays.sort(order, (a, b) -> Long.compare(shape[a], shape[b]));
+        double[] sorted = new double[ndim];
+        for (int i = 0; i < ndim; i++) sorted[i] = shape[order[i]];
+        double space = (double) height * width;
+        double[] steps = new double[ndim];
+        if (space <= nPoints) {
+            return new Grid(0, 1, 0, 1, height, width);
+        }
+        Arrays.fill(steps, Math.pow(space / nPoints, 1.0 / ndim));
+        boolean anySmaller = false;
+        for (int i = 0; i < ndim; i++) anySmaller |= sorted[i] < steps[i];
+        if (anySmaller) {
+            for (int dim = 0; dim < ndim; dim++) {
+                steps[dim] = sorted[dim];
+                double rest = 1;
+                for (int j = dim + 1; j < ndim; j++) rest *= sorted[j];
+                if (dim + 1 < ndim) {
+                    double s = Math.pow(rest / nPoints, 1.0 / (ndim - dim - 1));
+                    for (int j = dim + 1; j < ndim; j++) steps[j] = s;
+                }
+                boolean all = true;
+                for (int j = 0; j < ndim; j++) all &= sorted[j] >= steps[j];
+                if (all) break;
+            }
+        }
+        int[] start = new int[ndim];
+        int[] step = new int[ndim];
+        for (int i = 0; i < ndim; i++) {
+            start[order[i]] = (int) Math.floor(steps[i] / 2);
+            step[order[i]] = (int) Math.rint(steps[i]); // np.round: half to even
+        }
+        int countY = start[1] >= height ? 0 : (height - 1 - start[1]) / step[1] + 1;
+        int countX = start[2] >= width ? 0 : (width - 1 - start[2]) / step[2] + 1;
+        return new Grid(start[1], step[1], start[2], step[2], countY, countX);
+    }
+
+    /** The core on an image already in scaled L* units (L* / compactness). */
+    static Segmentation run(double[] colour, int width, int height, int nSegments, double compactness,
+                            int maxIterations, double minSizeFactor, double maxSizeFactor) {
+        Grid grid = regularGrid(height, width, nSegments);
+        int n = grid.seeds();
+        if (n == 0) {
+            throw new IllegalArgumentException("no SLIC seed fits a " + width + "x" + height + " image");
+        }
+        double[] cy = new double[n];
+        double[] cx = new double[n];
+        double[] cl = new double[n]; // skimage starts colours at 0
+        boolean[] dead = new boolean[n];
+        for (int iy = 0, k = 0; iy < grid.countY(); iy++) {
+            for (int ix = 0; ix < grid.countX(); ix++, k++) {
+                cy[k] = grid.startY() + (double) iy * grid.stepY();
+                cx[k] = grid.startX() + (double) ix * grid.stepX();
+            }
+        }
+        // the spatial step is max(steps) incl. the depth step 1, as a C float
+        float step = Math.max(1, Math.max(grid.stepY(), grid.stepX()));
+        double spatialWeight = 1.0 / (step * step);
+        Grid window = regularGrid(height, width, n); // the Cython kernel re-derives its steps from n
+        int reachY = 2 * window.stepY();
+        int reachX = 2 * window.stepX();
+
+        int size = width * height;
+        int[] labels = new int[size];
+        int[] previous = new int[size];
+        double[] distance = new double[size];
+        double[] sumY = new double[n];
+        double[] sumX = new double[n];
+        double[] sumL = new double[n];
+        long[] count = new long[n];
+        int iterations = 0;
+        int[] wy0 = new int[n], wy1 = new int[n], wx0 = new int[n], wx1 = new int[n];
+        int tilesX = (width + TILE - 1) / TILE, tilesY = (height + TILE - 1) / TILE;
+        double[] tileMax = new double[tilesX * tilesY];
+        int[] tileOwner = new int[tilesX * tilesY];
+        double[] tileColourMin = new double[tilesX * tilesY];
+        double[] tileColourMax = new double[tilesX * tilesY];
+        for (int ty = 0; ty < tilesY; ty++) {
+            for (int tx = 0; tx < tilesX; tx++) {
+                double lo = Double.POSITIVE_INFINITY, hi = Double.NEGATIVE_INFINITY;
+                for (int y = ty * TILE, ye = Math.min(height, y + TILE); y < ye; y++) {
+                    for (int x = tx * TILE, xe = Math.min(width, x + TILE), i = y * width + x; x < xe; x++, i++) {
+                        lo = Math.min(lo, colour[i]);
+                        hi = Math.max(hi, colour[i]);
+                    }
+                }
+                tileColourMin[ty * tilesX + tx] = lo;
+                tileColourMax[ty * tilesX + tx] = hi;
+            }
+        }
+        for (int iter = 0; iter < maxIterations; iter++) {
+            iterations++;
+            for (int k = 0; k < n; k++) {
+                if (dead[k]) continue;
+                // skimage: <Py_ssize_t>max(c - 2*step, 0) and <Py_ssize_t>min(c + 2*step + 1, size)
+                wy0[k] = (int) Math.max(cy[k] - reachY, 0);
+                wy1[k] = (int) Math.min(cy[k] + reachY + 1, height);
+                wx0[k] = (int) Math.max(cx[k] - reachX, 0);
+                wx1[k] = (int) Math.min(cx[k] + reachX + 1, width);
+            }
+            if (iter == 0 && PRUNE) {
+                assignFirstPass(grid, window, width, height, labels);
+            } else if (iter == 0 || !PRUNE) {
+                assignExhaustive(colour, width, n, cy, cx, cl, dead, wy0, wy1, wx0, wx1, spatialWeight, distance, labels);
+            } else {
+                assignPruned(colour, width, height, n, cy, cx, cl, dead, wy0, wy1, wx0, wx1, spatialWeight,
+                        distance, labels, previous, tileMax, tileOwner, tileColourMin, tileColourMax, tilesX, tilesY);
+            }
+            if (iter > 0 && Arrays.equals(labels, previous)) {
+                break; // fixed point: skimage's remaining passes would return these labels again
+            }
+            System.arraycopy(labels, 0, previous, 0, size);
+            if (iter == maxIterations - 1) break; // skimage updates centres once more, unused
+            Arrays.fill(sumY, 0);
+            Arrays.fill(sumX, 0);
+            Arrays.fill(sumL, 0);
+            Arrays.fill(count, 0);
+            for (int y = 0, i = 0; y < height; y++) {
+                for (int x = 0; x < width; x++, i++) {
+                    int k = labels[i];
+                    count[k]++;
+                    sumY[k] += y;
+                    sumX[k] += x;
+                    sumL[k] += colour[i];
+                }
+            }
+            for (int k = 0; k < n; k++) {
+                if (count[k] == 0) {
+                    dead[k] = true;
+                } else {
+                    cy[k] = sumY[k] / count[k];
+                    cx[k] = sumX[k] / count[k];
+                    cl[k] = sumL[k] / count[k];
+                }
+            }
+        }
+        double segmentSize = (double) size / n;
+        int minSize = (int) (minSizeFactor * segmentSize);
+        int maxSize = (int) (maxSizeFactor * segmentSize);
+        int count0 = enforceConnectivity(labels, width, height, minSize, maxSize);
+        return new Segmentation(width, height, labels, count0, n, iterations);
+    }
+
+    /**
+     * The first pass, exactly, in O(H*W): every centre still has colour 0, so the colour term is the
+     * same for all centres of a pixel and seeds sit on integer grid points; spatial terms of
+     * different integer {@code dy^2 + dx^2} differ by at least 1/step^2, far above the rounding of
+     * adding the colour term, so the winner is the lowest-index seed with minimal {@code dy^2 + dx^2}
+     * among those whose window holds the pixel. Windows and distances separate into rows and
+     * columns, so the winner is (best seed row of y, best seed column of x).
+     */
+    private static void assignFirstPass(Grid grid, Grid window, int width, int height, int[] labels) {
+        int[] bestRow = bestSeedIndex(height, grid.startY(), grid.stepY(), grid.countY(), 2 * window.stepY());
+        int[] bestCol = bestSeedIndex(width, grid.startX(), grid.stepX(), grid.countX(), 2 * window.stepX());
+        for (int y = 0, i = 0; y < height; y++) {
+            int rowBase = bestRow[y] * grid.countX();
+            for (int x = 0; x < width; x++, i++) {
+                labels[i] = rowBase + bestCol[x];
+            }
+        }
+    }
+
+    /** Per coordinate, the lowest seed index at minimal distance among seeds whose window holds it. */
+    private static int[] bestSeedIndex(int size, int start, int step, int count, int reach) {
+        int[] best = new int[size];
+        for (int p = 0; p < size; p++) {
+            long bestD = Long.MAX_VALUE;
+            for (int s = 0; s < count; s++) {
+                int c = start + s * step;
+                int lo = Math.max(c - reach, 0);
+                int hi = Math.min(c + reach + 1, size);
+                if (p < lo || p >= hi) continue;
+                long d = (long) (c - p) * (c - p);
+                if (d < bestD) {
+                    bestD = d;
+                    best[p] = s;
+                }
+            }
+        }
+        return best;
+    }
+
+    /** skimage's assignment pass: centres in index order, each over its whole window, strict {@code >}. */
+    private static void assignExhaustive(double[] colour, int width, int n, double[] cy, double[] cx, double[] cl,
+                                         boolean[] dead, int[] wy0, int[] wy1, int[] wx0, int[] wx1,
+                                         double spatialWeight, double[] distance, int[] labels) {
+        Arrays.fill(distance, Double.MAX_VALUE);
+        for (int k = 0; k < n; k++) {
+            if (dead[k]) continue;
+            double ky = cy[k], kx = cx[k], kl = cl[k];
+            int x0 = wx0[k], x1 = wx1[k];
+            for (int y = wy0[k], y1 = wy1[k]; y < y1; y++) {
+                double dy = ky - y;
+                double dy2 = dy * dy;
+                int row = y * width;
+                for (int x = x0; x < x1; x++) {
+                    double dx = kx - x;
+                    double t = colour[row + x] - kl;
+                    double d = (dy2 + dx * dx) * spatialWeight + t * t;
+                    if (distance[row + x] > d) {
+                        distance[row + x] = d;
+                        labels[row + x] = k;
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * The same assignment, exactly, with far fewer evaluations. The reference's result is, per
+     * pixel, the lowest centre index among those at the minimal distance inside whose window the
+     * pixel lies; any evaluation order reaches it with the rule "smaller distance, or equal distance
+     * and lower index". Each pixel first gets the distance to its previous centre (an upper bound
+     * of its final distance); then a centre skips every 8x8 tile whose spatial term alone, at the
+     * tile's nearest point, plus the colour term at the tile's nearest colour, exceeds the largest
+     * bound in the tile (no pixel there can reach or tie its current distance).
+     */
+    private static void assignPruned(double[] colour, int width, int height, int n, double[] cy, double[] cx,
+                                     double[] cl, boolean[] dead, int[] wy0, int[] wy1, int[] wx0, int[] wx1,
+                                     double spatialWeight, double[] distance, int[] labels, int[] previous,
+                                     double[] tileMax, int[] tileOwner, double[] tileColourMin,
+                                     double[] tileColourMax, int tilesX, int tilesY) {
+        for (int y = 0, i = 0; y < height; y++) {
+            for (int x = 0; x < width; x++, i++) {
+                int p = previous[i];
+                if (!dead[p] && y >= wy0[p] && y < wy1[p] && x >= wx0[p] && x < wx1[p]) {
+                    double dy = cy[p] - y;
+                    double dx = cx[p] - x;
+                    double t = colour[i] - cl[p];
+                    distance[i] = (dy * dy + dx * dx) * spatialWeight + t * t;
+                    labels[i] = p;
+                } else {
+                    distance[i] = Double.MAX_VALUE;
+                    labels[i] = p; // skimage never resets labels: a pixel no window reaches keeps its old one
+                }
+            }
+        }
+        for (int ty = 0; ty < tilesY; ty++) {
+            for (int tx = 0; tx < tilesX; tx++) {
+                double m = 0;
+                int first = labels[ty * TILE * width + tx * TILE];
+                boolean uniform = true;
+                for (int y = ty * TILE, ye = Math.min(height, y + TILE); y < ye; y++) {
+                    for (int x = tx * TILE, xe = Math.min(width, x + TILE), i = y * width + x; x < xe; x++, i++) {
+                        if (distance[i] > m) m = distance[i];
+                        uniform &= labels[i] == first;
+                    }
+                }
+                tileMax[ty * tilesX + tx] = m;
+                // every pixel already holds its distance to this centre: re-evaluating it changes nothing
+                tileOwner[ty * tilesX + tx] = uniform && m < Double.MAX_VALUE ? first : -1;
+            }
+        }
+        for (int k = 0; k < n; k++) {
+            if (dead[k]) continue;
+            double ky = cy[k], kx = cx[k], kl = cl[k];
+            int y0 = wy0[k], y1 = wy1[k], x0 = wx0[k], x1 = wx1[k];
+            for (int ty = y0 / TILE, tyEnd = (y1 - 1) / TILE; ty <= tyEnd; ty++) {
+                int ry0 = Math.max(y0, ty * TILE), ry1 = Math.min(y1, ty * TILE + TILE);
+                double gy = ky < ry0 ? ry0 - ky : (ky > ry1 - 1 ? ky - (ry1 - 1) : 0);
+                for (int tx = x0 / TILE, txEnd = (x1 - 1) / TILE; tx <= txEnd; tx++) {
+                    int rx0 = Math.max(x0, tx * TILE), rx1 = Math.min(x1, tx * TILE + TILE);
+                    double gx = kx < rx0 ? rx0 - kx : (kx > rx1 - 1 ? kx - (rx1 - 1) : 0);
+                    int tile = ty * tilesX + tx;
+                    if (tileOwner[tile] == k) continue;
+                    double gc = kl < tileColourMin[tile] ? tileColourMin[tile] - kl
+                            : (kl > tileColourMax[tile] ? kl - tileColourMax[tile] : 0);
+                    // lower bound of every distance in the tile; floating rounding of the real sum
+                    // can go below the exact sum by a few ulps: keep a relative margin
+                    double bound = (gy * gy + gx * gx) * spatialWeight + gc * gc;
+                    if (bound * (1 - 1e-12) > tileMax[tile]) continue;
+                    for (int y = ry0; y < ry1; y++) {
+                        double dy = ky - y;
+                        double dy2 = dy * dy;
+                        int row = y * width;
+                        for (int x = rx0; x < rx1; x++) {
+                            double dx = kx - x;
+                            double t = colour[row + x] - kl;
+                            double d = (dy2 + dx * dx) * spatialWeight + t * t;
+                            double cur = distance[row + x];
+                            if (d < cur || (d == cur && k < labels[row + x])) {
+                                distance[row + x] = d;
+                                labels[row + x] = k;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * skimage's {@code _enforce_label_connectivity_cython} on a 2-D image, in place; labels become
+     * 0-based. Returns the number of labels (max label + 1).
+     */
+    static int enforceConnectivity(int[] segments, int width, int height, int minSize, int maxSize) {
+        int size = width * height;
+        // skimage labels start at 1 and 0 means "not yet visited"
+        int[] connected = new int[size];
+        int[] queue = new int[Math.max(1, maxSize)];
+        int[] queueY = new int[queue.length];
+        int[] queueX = new int[queue.length];
+        int currentNewLabel = 1;
+        for (int start = 0; start < size; start++) {
+            if (connected[start] > 0) continue;
+            int adjacent = currentNewLabel;
+            int label = segments[start];
+            connected[start] = currentNewLabel;
+            int segmentSize = 1;
+            int visited = 0;
+            queue[0] = start;
+            queueY[0] = start / width;
+            queueX[0] = start - queueY[0] * width;
+            while (visited < segmentSize && segmentSize < maxSize) {
+                int p = queue[visited];
+                int py = queueY[visited];
+                int px = queueX[visited];
+                for (int dir = 0; dir < 4; dir++) {
+                    int q;
+                    switch (dir) {
+                        case 0 -> { if (px + 1 >= width) continue; q = p + 1; }
+                        case 1 -> { if (px == 0) continue; q = p - 1; }
+                        case 2 -> { if (py + 1 >= height) continue; q = p + width; }
+                        default -> { if (py == 0) continue; q = p - width; }
+                    }
+                    int qy = dir < 2 ? py : (dir == 2 ? py + 1 : py - 1);
+                    int qx = dir == 0 ? px + 1 : (dir == 1 ? px - 1 : px);
+                    int cq = connected[q];
+                    if (segments[q] == label && cq == 0) {
+                        connected[q] = currentNewLabel;
+                        queueY[segmentSize] = qy;
+                        queueX[segmentSize] = qx;
+                        queue[segmentSize++] = q;
+                        if (segmentSize >= maxSize) break;
+                    } else if (cq > 0 && cq != currentNewLabel) {
+                        adjacent = cq;
+                    }
+                }
+                visited++;
+            }
+            if (segmentSize < minSize) {
+                for (int i = 0; i < segmentSize; i++) connected[queue[i]] = adjacent;
+            } else {
+                currentNewLabel++;
+            }
+        }
+        int maxLabel = 0;
+        for (int i = 0; i < size; i++) {
+            int v = connected[i] - 1;
+            segments[i] = v;
+            if (v > maxLabel) maxLabel = v;
+        }
+        return maxLabel + 1;
+    }
+
+    private static void checkSize(int length, int width, int height) {
+        if (width <= 0 || height <= 0 || (long) width * height != length) {
+            throw new IllegalArgumentException("array length " + length + " is not " + width + "x" + height);
+        }
+    }
+}

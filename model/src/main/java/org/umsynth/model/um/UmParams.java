@@ -1,0 +1,74 @@
+package org.umsynth.model.um;
+
+import java.util.Locale;
+
+/**
+ * Parameters of the unsupervised mask.
+ *
+ * @param resolution     working size: each slice is resized to {@code resolution x resolution}
+ *                       (anti-aliased float resize) before SLIC; in {@link SliceMode#MONTAGE} the
+ *                       montage side (1024 in the reference)
+ * @param nSegments      SLIC {@code n_segments} per image: kept per slice whatever the resolution,
+ *                       so a downsampled slice keeps the anatomical granularity (128 per slice is
+ *                       the reference's 512 per 2x2 montage)
+ * @param compactness    SLIC compactness in scikit-image units (L* in [0, 100]); identical meaning
+ *                       to {@code skimage.segmentation.slic(compactness=...)} on the uint8 grey
+ *                       copied to 3 channels
+ * @param maxIterations  SLIC {@code max_num_iter}
+ * @param quantStep      {@code tr}: the UM is {@code floor(mean / tr) * tr}
+ * @param minSizeFactor  connectivity enforcement: smaller segments merge into a neighbour
+ * @param maxSizeFactor  connectivity enforcement: larger connected pieces are split
+ * @param mode           slice selection mode
+ * @param uint8Input     true: truncate the windowed slice to uint8 before SLIC and mean fill,
+ *                       exactly as the reference does; false: stay in float (default)
+ */
+public record UmParams(int resolution, int nSegments, double compactness, int maxIterations, int quantStep,
+                       double minSizeFactor, double maxSizeFactor, SliceMode mode, boolean uint8Input) {
+
+    public UmParams {
+        if (resolution < 8) throw new IllegalArgumentException("resolution must be >= 8: " + resolution);
+        if (nSegments < 1) throw new IllegalArgumentException("nSegments must be >= 1: " + nSegments);
+        if (!(compactness > 0) || Double.isInfinite(compactness)) throw new IllegalArgumentException("compactness must be > 0: " + compactness);
+        if (maxIterations < 1) throw new IllegalArgumentException("maxIterations must be >= 1: " + maxIterations);
+        if (quantStep < 1 || quantStep > 255) throw new IllegalArgumentException("quantStep must be in [1, 255]: " + quantStep);
+        if (!(minSizeFactor >= 0) || !(maxSizeFactor > minSizeFactor)) {
+            throw new IllegalArgumentException("need 0 <= minSizeFactor < maxSizeFactor: " + minSizeFactor + ", " + maxSizeFactor);
+        }
+        if (mode == null) throw new IllegalArgumentException("mode is null");
+        if (mode == SliceMode.MONTAGE && resolution % 2 != 0) throw new IllegalArgumentException("montage resolution must be even: " + resolution);
+    }
+
+    /** The reference recipe per single slice at the default working resolution 256. */
+    public static UmParams reference() {
+        return new UmParams(256, 128, 10.0, 10, 10, 0.5, 3.0, SliceMode.FOUR, false);
+    }
+
+    /** The reference exactly: 2x2 montage of 512x512 slices, 1024x1024, 512 segments, uint8 input. */
+    public static UmParams referenceMontage() {
+        return new UmParams(1024, 512, 10.0, 10, 10, 0.5, 3.0, SliceMode.MONTAGE, true);
+    }
+
+    public UmParams withResolution(int r) { return new UmParams(r, nSegments, compactness, maxIterations, quantStep, minSizeFactor, maxSizeFactor, mode, uint8Input); }
+    public UmParams withNSegments(int n) { return new UmParams(resolution, n, compactness, maxIterations, quantStep, minSizeFactor, maxSizeFactor, mode, uint8Input); }
+    public UmParams withCompactness(double c) { return new UmParams(resolution, nSegments, c, maxIterations, quantStep, minSizeFactor, maxSizeFactor, mode, uint8Input); }
+    public UmParams withQuantStep(int tr) { return new UmParams(resolution, nSegments, compactness, maxIterations, tr, minSizeFactor, maxSizeFactor, mode, uint8Input); }
+    public UmParams withMode(SliceMode m) { return new UmParams(resolution, nSegments, compactness, maxIterations, quantStep, minSizeFactor, maxSizeFactor, m, uint8Input); }
+    public UmParams withUint8Input(boolean u) { return new UmParams(resolution, nSegments, compactness, maxIterations, quantStep, minSizeFactor, maxSizeFactor, mode, u); }
+
+    /** Compact JSON for the {@code masks.params} column; stable key order, '.' decimals. */
+    public String describe() {
+        return String.format(Locale.ROOT,
+                "{\"algo\":\"slic-skimage0.19\",\"resolution\":%d,\"n_segments\":%d,\"compactness\":%s,\"max_iter\":%d,"
+                        + "\"tr\":%d,\"min_size_factor\":%s,\"max_size_factor\":%s,\"mode\":\"%s\",\"input\":\"%s\","
+                        + "\"window\":[-1500,100]}",
+                resolution, nSegments, num(compactness), maxIterations, quantStep, num(minSizeFactor), num(maxSizeFactor),
+                mode.name().toLowerCase(Locale.ROOT), uint8Input ? "uint8" : "float");
+    }
+
+    private static String num(double v) {
+        return v == Math.rint(v) && Math.abs(v) < 1e15 ? Long.toString((long) v) : Double.toString(v);
+    }
+
+    @Override
+    public String toString() { return describe(); }
+}
