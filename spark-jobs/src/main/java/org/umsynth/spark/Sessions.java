@@ -37,7 +37,7 @@ public final class Sessions {
     /** Settings every umsynth session shares (the test base uses the same). */
     public static void applyDefaults(SparkConf conf) {
         setIfMissing(conf, "spark.serializer", "org.apache.spark.serializer.KryoSerializer");
-        setIfMissing(conf, "spark.kryo.registrator", "org.nd4j.kryo.Nd4jRegistrator");
+        setIfMissing(conf, "spark.kryo.registrator", KryoRegistrator.class.getName());
         setIfMissing(conf, "spark.kryoserializer.buffer.max", "512m");
         setIfMissing(conf, "spark.sql.parquet.compression.codec", "zstd");
         setIfMissing(conf, "spark.ui.showConsoleProgress", "false");

@@ -93,7 +93,7 @@ public final class IngestCorpus {
         byte[] gz = niftiBytes(a.image(), NiftiDataType.INT16, true);
 
         bad("bad/empty.nii", new byte[0], "empty");
-        bad("bad/truncated.nii.gz", Arrays.copyOf(gz, gz.length / 2), "ends after");
+        bad("bad/truncated.nii.gz", Arrays.copyOf(gz, gz.length / 2), "truncated");
         byte[] corrupt = gz.clone();
         for (int i = 40; i < 400 && i < corrupt.length; i++) {
             corrupt[i] = (byte) (corrupt[i] ^ 0x5A);

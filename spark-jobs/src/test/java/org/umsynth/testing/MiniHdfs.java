@@ -1,6 +1,5 @@
 package org.umsynth.testing;
 
-import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,7 +20,7 @@ public final class MiniHdfs {
             Configuration conf = new Configuration();
             conf.set(MiniDFSCluster.HDFS_MINIDFS_BASEDIR, base.toAbsolutePath().toString());
             conf.setBoolean("dfs.permissions.enabled", false);
-            cluster = new MiniDFSCluster.Builder(conf, new File(base.toFile(), "data"))
+            cluster = new MiniDFSCluster.Builder(conf)
                     .numDataNodes(1).format(true).build();
             cluster.waitActive();
             Runtime.getRuntime().addShutdownHook(new Thread(cluster::shutdown));
