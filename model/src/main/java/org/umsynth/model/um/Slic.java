@@ -41,6 +41,7 @@ import java.util.Arrays;
 public final class Slic {
     private static final int LUT_BINS = 4096;
     private static final int TILE = 4;
+    private static final int SUPER = 4;
     /** Package-private switch so a test can compare the pruned pass with the exhaustive one. */
     static boolean PRUNE = true;
 
@@ -205,24 +206,7 @@ public final class Slic {
         long[] count = new long[n];
         int iterations = 0;
         int[] wy0 = new int[n], wy1 = new int[n], wx0 = new int[n], wx1 = new int[n];
-        int tilesX = (width + TILE - 1) / TILE, tilesY = (height + TILE - 1) / TILE;
-        double[] tileMax = new double[tilesX * tilesY];
-        int[] tileOwner = new int[tilesX * tilesY];
-        double[] tileColourMin = new double[tilesX * tilesY];
-        double[] tileColourMax = new double[tilesX * tilesY];
-        for (int ty = 0; ty < tilesY; ty++) {
-            for (int tx = 0; tx < tilesX; tx++) {
-                double lo = Double.POSITIVE_INFINITY, hi = Double.NEGATIVE_INFINITY;
-                for (int y = ty * TILE, ye = Math.min(height, y + TILE); y < ye; y++) {
-                    for (int x = tx * TILE, xe = Math.min(width, x + TILE), i = y * width + x; x < xe; x++, i++) {
-                        lo = Math.min(lo, colour[i]);
-                        hi = Math.max(hi, colour[i]);
-                    }
-                }
-                tileColourMin[ty * tilesX + tx] = lo;
-                tileColourMax[ty * tilesX + tx] = hi;
-            }
-        }
+        Tiles tiles = PRUNE ? new Tiles(colour, width, height) : null;
         for (int iter = 0; iter < maxIterations; iter++) {
             iterations++;
             for (int k = 0; k < n; k++) {
@@ -239,7 +223,7 @@ public final class Slic {
                 assignExhaustive(colour, width, n, cy, cx, cl, dead, wy0, wy1, wx0, wx1, spatialWeight, distance, labels);
             } else {
                 assignPruned(colour, width, height, n, cy, cx, cl, dead, wy0, wy1, wx0, wx1, spatialWeight,
-                        distance, labels, previous, tileMax, tileOwner, tileColourMin, tileColourMax, tilesX, tilesY);
+                        distance, labels, previous, tiles);
             }
             if (iter > 0 && Arrays.equals(labels, previous)) {
                 break; // fixed point: skimage's remaining passes would return these labels again
@@ -250,13 +234,23 @@ public final class Slic {
             Arrays.fill(sumX, 0);
             Arrays.fill(sumL, 0);
             Arrays.fill(count, 0);
-            for (int y = 0, i = 0; y < height; y++) {
-                for (int x = 0; x < width; x++, i++) {
-                    int k = labels[i];
-                    count[k]++;
-                    sumY[k] += y;
-                    sumX[k] += x;
-                    sumL[k] += colour[i];
+            for (int y = 0; y < height; y++) {
+                int row = y * width;
+                for (int x = 0; x < width; ) {
+                    // a run of one label: integer sums in closed form, colour added in raster order
+                    int k = labels[row + x];
+                    double l = sumL[k];
+                    int end = x;
+                    while (end < width && labels[row + end] == k) {
+                        l += colour[row + end];
+                        end++;
+                    }
+                    sumL[k] = l;
+                    long len = end - x;
+                    count[k] += len;
+                    sumY[k] += (double) (len * y);
+                    sumX[k] += (double) ((long) (x + end - 1) * len / 2);
+                    x = end;
                 }
             }
             for (int k = 0; k < n; k++) {
@@ -353,72 +347,167 @@ public final class Slic {
     private static void assignPruned(double[] colour, int width, int height, int n, double[] cy, double[] cx,
                                      double[] cl, boolean[] dead, int[] wy0, int[] wy1, int[] wx0, int[] wx1,
                                      double spatialWeight, double[] distance, int[] labels, int[] previous,
-                                     double[] tileMax, int[] tileOwner, double[] tileColourMin,
-                                     double[] tileColourMax, int tilesX, int tilesY) {
-        for (int y = 0, i = 0; y < height; y++) {
-            for (int x = 0; x < width; x++, i++) {
-                int p = previous[i];
-                if (!dead[p] && y >= wy0[p] && y < wy1[p] && x >= wx0[p] && x < wx1[p]) {
-                    double dy = cy[p] - y;
-                    double dx = cx[p] - x;
-                    double t = colour[i] - cl[p];
-                    distance[i] = (dy * dy + dx * dx) * spatialWeight + t * t;
-                    labels[i] = p;
-                } else {
-                    distance[i] = Double.MAX_VALUE;
-                    labels[i] = p; // skimage never resets labels: a pixel no window reaches keeps its old one
-                }
-            }
-        }
-        for (int ty = 0; ty < tilesY; ty++) {
-            for (int tx = 0; tx < tilesX; tx++) {
+                                     Tiles tiles) {
+        // seed every pixel with its previous centre; per tile: largest distance, single owner or -1
+        for (int ty = 0; ty < tiles.tilesY; ty++) {
+            for (int tx = 0; tx < tiles.tilesX; tx++) {
                 double m = 0;
-                int first = labels[ty * TILE * width + tx * TILE];
+                int yStart = ty * TILE, yEnd = Math.min(height, yStart + TILE);
+                int xStart = tx * TILE, xEnd = Math.min(width, xStart + TILE);
+                int first = previous[yStart * width + xStart];
                 boolean uniform = true;
-                for (int y = ty * TILE, ye = Math.min(height, y + TILE); y < ye; y++) {
-                    for (int x = tx * TILE, xe = Math.min(width, x + TILE), i = y * width + x; x < xe; x++, i++) {
-                        if (distance[i] > m) m = distance[i];
-                        uniform &= labels[i] == first;
+                for (int y = yStart; y < yEnd && uniform; y++) {
+                    for (int x = xStart, i = y * width + x; x < xEnd; x++, i++) uniform &= previous[i] == first;
+                }
+                if (uniform && !dead[first] && yStart >= wy0[first] && yEnd <= wy1[first]
+                        && xStart >= wx0[first] && xEnd <= wx1[first]) {
+                    // the common case: one previous centre, whose window holds the whole tile
+                    double py = cy[first], px = cx[first], pl = cl[first];
+                    for (int y = yStart; y < yEnd; y++) {
+                        double dy = py - y;
+                        double dy2 = dy * dy;
+                        for (int x = xStart, i = y * width + x; x < xEnd; x++, i++) {
+                            double dx = px - x;
+                            double t = colour[i] - pl;
+                            double d = (dy2 + dx * dx) * spatialWeight + t * t;
+                            distance[i] = d;
+                            labels[i] = first;
+                            if (d > m) m = d;
+                        }
+                    }
+                } else {
+                    uniform = false;
+                    for (int y = yStart; y < yEnd; y++) {
+                        for (int x = xStart, i = y * width + x; x < xEnd; x++, i++) {
+                            int p = previous[i];
+                            double d;
+                            if (!dead[p] && y >= wy0[p] && y < wy1[p] && x >= wx0[p] && x < wx1[p]) {
+                                double dy = cy[p] - y;
+                                double dx = cx[p] - x;
+                                double t = colour[i] - cl[p];
+                                d = (dy * dy + dx * dx) * spatialWeight + t * t;
+                            } else {
+                                d = Double.MAX_VALUE; // skimage never resets labels: a pixel no window reaches keeps its old one
+                            }
+                            distance[i] = d;
+                            labels[i] = p;
+                            if (d > m) m = d;
+                        }
                     }
                 }
-                tileMax[ty * tilesX + tx] = m;
+                int tile = ty * tiles.tilesX + tx;
+                tiles.max[tile] = m;
                 // every pixel already holds its distance to this centre: re-evaluating it changes nothing
-                tileOwner[ty * tilesX + tx] = uniform && m < Double.MAX_VALUE ? first : -1;
+                tiles.owner[tile] = uniform && m < Double.MAX_VALUE ? first : -1;
             }
         }
+        tiles.aggregateSuperTiles();
+        int sideS = TILE * SUPER;
         for (int k = 0; k < n; k++) {
             if (dead[k]) continue;
             double ky = cy[k], kx = cx[k], kl = cl[k];
             int y0 = wy0[k], y1 = wy1[k], x0 = wx0[k], x1 = wx1[k];
-            for (int ty = y0 / TILE, tyEnd = (y1 - 1) / TILE; ty <= tyEnd; ty++) {
-                int ry0 = Math.max(y0, ty * TILE), ry1 = Math.min(y1, ty * TILE + TILE);
-                double gy = ky < ry0 ? ry0 - ky : (ky > ry1 - 1 ? ky - (ry1 - 1) : 0);
-                for (int tx = x0 / TILE, txEnd = (x1 - 1) / TILE; tx <= txEnd; tx++) {
-                    int rx0 = Math.max(x0, tx * TILE), rx1 = Math.min(x1, tx * TILE + TILE);
-                    double gx = kx < rx0 ? rx0 - kx : (kx > rx1 - 1 ? kx - (rx1 - 1) : 0);
-                    int tile = ty * tilesX + tx;
-                    if (tileOwner[tile] == k) continue;
-                    double gc = kl < tileColourMin[tile] ? tileColourMin[tile] - kl
-                            : (kl > tileColourMax[tile] ? kl - tileColourMax[tile] : 0);
-                    // lower bound of every distance in the tile; floating rounding of the real sum
-                    // can go below the exact sum by a few ulps: keep a relative margin
-                    double bound = (gy * gy + gx * gx) * spatialWeight + gc * gc;
-                    if (bound * (1 - 1e-12) > tileMax[tile]) continue;
-                    for (int y = ry0; y < ry1; y++) {
-                        double dy = ky - y;
-                        double dy2 = dy * dy;
-                        int row = y * width;
-                        for (int x = rx0; x < rx1; x++) {
-                            double dx = kx - x;
-                            double t = colour[row + x] - kl;
-                            double d = (dy2 + dx * dx) * spatialWeight + t * t;
-                            double cur = distance[row + x];
-                            if (d < cur || (d == cur && k < labels[row + x])) {
-                                distance[row + x] = d;
-                                labels[row + x] = k;
+            for (int sy = y0 / sideS, syEnd = (y1 - 1) / sideS; sy <= syEnd; sy++) {
+                int sy0 = Math.max(y0, sy * sideS), sy1 = Math.min(y1, sy * sideS + sideS);
+                double gys = gap(ky, sy0, sy1);
+                for (int sx = x0 / sideS, sxEnd = (x1 - 1) / sideS; sx <= sxEnd; sx++) {
+                    int st = sy * tiles.superX + sx;
+                    if (tiles.superOwner[st] == k) continue;
+                    int sx0 = Math.max(x0, sx * sideS), sx1 = Math.min(x1, sx * sideS + sideS);
+                    double gxs = gap(kx, sx0, sx1);
+                    double gcs = colourGap(kl, tiles.superColourMin[st], tiles.superColourMax[st]);
+                    if (((gys * gys + gxs * gxs) * spatialWeight + gcs * gcs) * (1 - 1e-12) > tiles.superMax[st]) continue;
+                    for (int ty = sy0 / TILE, tyEnd = (sy1 - 1) / TILE; ty <= tyEnd; ty++) {
+                        int ry0 = Math.max(sy0, ty * TILE), ry1 = Math.min(sy1, ty * TILE + TILE);
+                        double gy = gap(ky, ry0, ry1);
+                        for (int tx = sx0 / TILE, txEnd = (sx1 - 1) / TILE; tx <= txEnd; tx++) {
+                            int tile = ty * tiles.tilesX + tx;
+                            if (tiles.owner[tile] == k) continue;
+                            int rx0 = Math.max(sx0, tx * TILE), rx1 = Math.min(sx1, tx * TILE + TILE);
+                            double gx = gap(kx, rx0, rx1);
+                            double gc = colourGap(kl, tiles.colourMin[tile], tiles.colourMax[tile]);
+                            // a lower bound of every distance in the tile (rounding is monotone; the
+                            // relative margin only makes the test more conservative)
+                            if (((gy * gy + gx * gx) * spatialWeight + gc * gc) * (1 - 1e-12) > tiles.max[tile]) continue;
+                            for (int y = ry0; y < ry1; y++) {
+                                double dy = ky - y;
+                                double dy2 = dy * dy;
+                                int row = y * width;
+                                for (int x = rx0; x < rx1; x++) {
+                                    double dx = kx - x;
+                                    double t = colour[row + x] - kl;
+                                    double d = (dy2 + dx * dx) * spatialWeight + t * t;
+                                    double cur = distance[row + x];
+                                    if (d < cur || (d == cur && k < labels[row + x])) {
+                                        distance[row + x] = d;
+                                        labels[row + x] = k;
+                                    }
+                                }
                             }
                         }
                     }
+                }
+            }
+        }
+    }
+
+    /** Distance from c to the integer interval [lo, hi - 1] (0 inside). */
+    private static double gap(double c, int lo, int hi) {
+        return c < lo ? lo - c : (c > hi - 1 ? c - (hi - 1) : 0);
+    }
+
+    private static double colourGap(double c, double lo, double hi) {
+        return c < lo ? lo - c : (c > hi ? c - hi : 0);
+    }
+
+    /** Two-level tiling (TILE x TILE tiles, SUPER x SUPER tiles per super-tile) with bounds. */
+    private static final class Tiles {
+        final int tilesX, tilesY, superX, superY;
+        final double[] max, colourMin, colourMax, superMax, superColourMin, superColourMax;
+        final int[] owner, superOwner;
+
+        Tiles(double[] colour, int width, int height) {
+            tilesX = (width + TILE - 1) / TILE;
+            tilesY = (height + TILE - 1) / TILE;
+            superX = (tilesX + SUPER - 1) / SUPER;
+            superY = (tilesY + SUPER - 1) / SUPER;
+            max = new double[tilesX * tilesY];
+            owner = new int[tilesX * tilesY];
+            colourMin = new double[tilesX * tilesY];
+            colourMax = new double[tilesX * tilesY];
+            superMax = new double[superX * superY];
+            superOwner = new int[superX * superY];
+            superColourMin = new double[superX * superY];
+            superColourMax = new double[superX * superY];
+            java.util.Arrays.fill(superColourMin, Double.POSITIVE_INFINITY);
+            java.util.Arrays.fill(superColourMax, Double.NEGATIVE_INFINITY);
+            for (int ty = 0; ty < tilesY; ty++) {
+                for (int tx = 0; tx < tilesX; tx++) {
+                    double lo = Double.POSITIVE_INFINITY, hi = Double.NEGATIVE_INFINITY;
+                    for (int y = ty * TILE, ye = Math.min(height, y + TILE); y < ye; y++) {
+                        for (int x = tx * TILE, xe = Math.min(width, x + TILE), i = y * width + x; x < xe; x++, i++) {
+                            lo = Math.min(lo, colour[i]);
+                            hi = Math.max(hi, colour[i]);
+                        }
+                    }
+                    int t = ty * tilesX + tx, st = (ty / SUPER) * superX + tx / SUPER;
+                    colourMin[t] = lo;
+                    colourMax[t] = hi;
+                    superColourMin[st] = Math.min(superColourMin[st], lo);
+                    superColourMax[st] = Math.max(superColourMax[st], hi);
+                }
+            }
+        }
+
+        void aggregateSuperTiles() {
+            java.util.Arrays.fill(superMax, 0);
+            java.util.Arrays.fill(superOwner, Integer.MIN_VALUE);
+            for (int ty = 0; ty < tilesY; ty++) {
+                for (int tx = 0; tx < tilesX; tx++) {
+                    int t = ty * tilesX + tx, st = (ty / SUPER) * superX + tx / SUPER;
+                    superMax[st] = Math.max(superMax[st], max[t]);
+                    int o = superOwner[st];
+                    superOwner[st] = o == Integer.MIN_VALUE ? owner[t] : (o == owner[t] ? o : -1);
                 }
             }
         }
