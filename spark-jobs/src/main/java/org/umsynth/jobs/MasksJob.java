@@ -50,9 +50,9 @@ import scala.Tuple2;
 /**
  * {@code masks}: the unsupervised mask (UM) of the chosen slices of every case (SPEC section 3).
  *
- * <p>Two passes, neither of which gathers a case's volume in one place: (1) per slice, whether it
- * holds lung (label class != 0 when labelled, else the HU-threshold lung mask), reduced to a few
- * bytes per slice on the driver, where the reference's slice choice is made per case; (2) the chosen
+ * <p>Two passes, neither of which gathers a case's volume in one place: (1) per slice, its lung area
+ * (label class != 0 when labelled, else the HU-threshold lung mask), a few bytes per slice on the
+ * driver, where the reference's slice choice is made per case; (2) the chosen
  * slices, selected by a broadcast join, get their UM in parallel. Memory per task is bounded by its
  * partition, not by the table. Cases with no lung, and slices SLIC cannot segment, go to
  * {@code quarantine/stage=masks} with the reason.
@@ -104,7 +104,7 @@ public final class MasksJob implements Callable<Integer> {
                 .collect();
         Map<String, CaseLungs> cases = new TreeMap<>();
         for (Row r : lungRows) {
-            cases.computeIfAbsent(r.getString(0), k -> new CaseLungs()).add(r.getInt(1), r.getBoolean(2), r.getBoolean(3));
+            cases.computeIfAbsent(r.getString(0), k -> new CaseLungs()).add(r.getInt(1), r.getDouble(2), r.getBoolean(3));
         }
         List<Row> chosen = new ArrayList<>();
         List<Row> quarantined = new ArrayList<>();
@@ -171,45 +171,49 @@ public final class MasksJob implements Callable<Integer> {
         }
     }
 
-    /** Per-case lung presence by slice, and whether every slice is labelled. */
+    /** Per-case lung area by slice, and whether every slice is labelled. */
     private static final class CaseLungs {
-        private final TreeMap<Integer, Boolean> hasLung = new TreeMap<>();
+        private final TreeMap<Integer, Double> lungArea = new TreeMap<>();
         private boolean allLabelled = true;
 
-        void add(int slice, boolean lung, boolean labelled) {
-            hasLung.put(slice, lung);
+        void add(int slice, double area, boolean labelled) {
+            lungArea.put(slice, area);
             allLabelled &= labelled;
         }
 
         SliceSelection select(SliceMode mode) {
-            boolean[] lung = new boolean[hasLung.lastKey() + 1];
-            hasLung.forEach((z, has) -> lung[z] = has);
+            double[] area = new double[lungArea.lastKey() + 1];
+            lungArea.forEach((z, a) -> area[z] = a);
+            boolean[] lung = new boolean[area.length];
+            if (allLabelled) {
+                // The reference: any labelled voxel makes a lung slice.
+                for (int z = 0; z < area.length; z++) {
+                    lung[z] = area[z] > 0;
+                }
+            } else {
+                lung = LungMask.substantialLung(area);
+            }
             return SliceSelection.fromExtent(lung, mode, allLabelled ? "label" : "hu-threshold");
         }
     }
 
-    /** (case_id, slice_index, has lung, labelled) of one slice. */
+    /** (case_id, slice_index, lung area in mm^2, labelled) of one slice. */
     private static Row lungPresence(Row r) {
         byte[] label = r.getAs("label");
-        boolean lung = false;
+        double sx = r.<Double>getAs("spacing_x");
+        double sy = r.<Double>getAs("spacing_y");
+        boolean[] lung;
         if (label != null) {
-            for (byte b : label) {
-                if (b != 0) {
-                    lung = true;
-                    break;
-                }
+            lung = new boolean[label.length];
+            for (int i = 0; i < label.length; i++) {
+                lung[i] = label[i] != 0;
             }
         } else {
             float[] hu = PixelCodec.decodeHu(r.getAs("hu"));
-            for (boolean b : LungMask.ofSlice(hu, r.<Integer>getAs("cols"), r.<Integer>getAs("rows"),
-                    r.<Double>getAs("spacing_x"), r.<Double>getAs("spacing_y"))) {
-                if (b) {
-                    lung = true;
-                    break;
-                }
-            }
+            lung = LungMask.ofSlice(hu, r.<Integer>getAs("cols"), r.<Integer>getAs("rows"), sx, sy);
         }
-        return RowFactory.create(r.<String>getAs("case_id"), r.<Integer>getAs("slice_index"), lung, label != null);
+        return RowFactory.create(r.<String>getAs("case_id"), r.<Integer>getAs("slice_index"), LungMask.area(lung, sx, sy),
+                label != null);
     }
 
     private static Outcome singleSlice(Row r, UmParams params) {

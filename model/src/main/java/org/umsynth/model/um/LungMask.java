@@ -13,6 +13,8 @@ import org.umsynth.io.volume.Volume;
 public final class LungMask {
     public static final float AIR_HU = -400f;
     public static final double MIN_LUNG_AREA_MM2 = 500.0;
+    /** A slice counts as lung when its lung area is at least this share of the largest slice's. */
+    public static final double MIN_FRACTION_OF_LARGEST = 0.15;
 
     private LungMask() {}
 
@@ -59,16 +61,40 @@ public final class LungMask {
         return mask;
     }
 
-    /** Per-slice "has lung" of a whole volume. */
-    public static boolean[] slicesWithLung(Volume hu) {
-        boolean[] has = new boolean[hu.slices()];
-        for (int z = 0; z < hu.slices(); z++) {
-            boolean[] m = ofSlice(hu.slice(z), hu.cols(), hu.rows(), hu.spacingX(), hu.spacingY());
-            for (boolean b : m) {
-                if (b) { has[z] = true; break; }
-            }
+    /**
+     * Slices whose lung area is at least {@link #MIN_FRACTION_OF_LARGEST} of the largest slice's.
+     * Gas in the stomach or bowel below the diaphragm passes the per-slice test but is small next to
+     * the lungs at mid-chest, so it does not stretch the lung z-extent.
+     */
+    public static boolean[] substantialLung(double[] lungAreaPerSlice) {
+        double largest = 0;
+        for (double a : lungAreaPerSlice) {
+            largest = Math.max(largest, a);
+        }
+        boolean[] has = new boolean[lungAreaPerSlice.length];
+        for (int z = 0; z < has.length; z++) {
+            has[z] = largest > 0 && lungAreaPerSlice[z] >= MIN_FRACTION_OF_LARGEST * largest;
         }
         return has;
+    }
+
+    /** Lung area of one slice's mask in mm^2. */
+    public static double area(boolean[] mask, double spacingX, double spacingY) {
+        long n = 0;
+        for (boolean b : mask) {
+            if (b) n++;
+        }
+        return n * (spacingX > 0 ? spacingX : 1.0) * (spacingY > 0 ? spacingY : 1.0);
+    }
+
+    /** Per-slice "has lung" of a whole volume ({@link #substantialLung} of the per-slice areas). */
+    public static boolean[] slicesWithLung(Volume hu) {
+        double[] areas = new double[hu.slices()];
+        for (int z = 0; z < hu.slices(); z++) {
+            boolean[] m = ofSlice(hu.slice(z), hu.cols(), hu.rows(), hu.spacingX(), hu.spacingY());
+            areas[z] = area(m, hu.spacingX(), hu.spacingY());
+        }
+        return substantialLung(areas);
     }
 
     private static int seed(int[] component, int[] queue, int tail, int i) {

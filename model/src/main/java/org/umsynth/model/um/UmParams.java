@@ -23,7 +23,8 @@ import java.util.Locale;
  *                       exactly as the reference does; false: stay in float (default)
  */
 public record UmParams(int resolution, int nSegments, double compactness, int maxIterations, int quantStep,
-                       double minSizeFactor, double maxSizeFactor, SliceMode mode, boolean uint8Input) {
+                       double minSizeFactor, double maxSizeFactor, SliceMode mode, boolean uint8Input)
+        implements java.io.Serializable {
 
     public UmParams {
         if (resolution < 8) throw new IllegalArgumentException("resolution must be >= 8: " + resolution);
