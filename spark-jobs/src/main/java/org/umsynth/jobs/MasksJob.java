@@ -269,7 +269,7 @@ public final class MasksJob implements Callable<Integer> {
                         .withColumnRenamed("rows", "slice_rows").withColumnRenamed("cols", "slice_cols"),
                 SLICE_KEY);
         Path dir = HadoopPaths.qualify(pngDir, spark.sparkContext().hadoopConfiguration());
-        FileSystem fs = dir.getFileSystem(spark.sparkContext().hadoopConfiguration());
+        FileSystem fs = HadoopPaths.exportFileSystem(dir, spark.sparkContext().hadoopConfiguration());
         fs.mkdirs(dir);
         int written = 0;
         for (Iterator<Row> it = joined.toLocalIterator(); it.hasNext(); ) {

@@ -79,7 +79,7 @@ public final class PhantomJob implements Callable<Integer> {
                 .foreach(i -> {
                     PhantomCase c = ChestPhantom.generate(seed, i, options);
                     Path base = new Path(root);
-                    FileSystem fs = base.getFileSystem(shipped.get());
+                    FileSystem fs = HadoopPaths.exportFileSystem(base, shipped.get());
                     writeAtomically(fs, new Path(base, "images/" + c.name() + ".nii.gz"), c.image(), NiftiDataType.INT16);
                     writeAtomically(fs, new Path(base, "labels/" + c.name() + ".nii.gz"), c.label(), NiftiDataType.UINT8);
                 });

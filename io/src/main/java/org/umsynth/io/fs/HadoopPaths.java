@@ -74,6 +74,16 @@ public final class HadoopPaths {
         return false;
     }
 
+    /**
+     * The file system of {@code path}, set not to write {@code .name.crc} side files on the local
+     * file system: exported files (NIfTI, PNG) are for other tools and people, not for Hadoop.
+     */
+    public static FileSystem exportFileSystem(Path path, Configuration conf) throws IOException {
+        FileSystem fs = path.getFileSystem(conf);
+        fs.setWriteChecksum(false);
+        return fs;
+    }
+
     /** {@code child} resolved under {@code root}; {@code relative} uses '/' separators. */
     public static Path resolve(Path root, String relative) {
         return relative.isEmpty() ? root : new Path(root, relative);

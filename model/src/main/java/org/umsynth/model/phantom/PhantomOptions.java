@@ -42,7 +42,7 @@ public record PhantomOptions(
         double consolidationProbability,
         double circularFovProbability,
         int outsideFovHu,
-        boolean table) {
+        boolean table) implements java.io.Serializable {
 
     /** In-plane field of view of {@link #defaults()}, mm. */
     public static final double DEFAULT_FOV_MM = 360.0;
