@@ -10,7 +10,10 @@ package org.umsynth.model.image;
  * interpolation when enlarging. Output pixel {@code i} is centred on input coordinate
  * {@code (i + 0.5) * in / out}; input pixel {@code j} sits at {@code j + 0.5}; the weights of
  * every output pixel are normalised to sum 1 (so a constant image stays exactly constant and the
- * image border is handled by renormalisation, not padding). Horizontal pass first, then vertical.
+ * image border is handled by renormalisation, not padding). Horizontal pass first, then vertical;
+ * the intermediate stays in double (Pillow rounds it to float32), so results agree with Pillow
+ * 9.4 {@code Image.fromarray(a, 'F').resize((w, h), Image.BILINEAR)} to 1 float32 ulp
+ * (max |diff| 1.5e-5 on [0, 255] data, checked for 300x200 -> 128x97, 640x401 and 100x150).
  * {@link Filter#BOX} is the same scheme with a box kernel of width 1 (area average when
  * shrinking by an integer factor; Pillow's BOX filter).
  *

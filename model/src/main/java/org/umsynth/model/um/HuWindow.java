@@ -25,12 +25,19 @@ public final class HuWindow {
         return v / 255.0 * (HU_MAX - HU_MIN) + HU_MIN;
     }
 
-    /** Windowed float copy of a slice. NaN HU (missing data) maps to 0. */
+    /**
+     * Windowed float copy of a slice. NaN HU (missing data) maps to 0. Multiplies by 255/1600
+     * instead of dividing (same value up to 1 ulp of double, far below float's resolution); the
+     * bit-exact reference formula is kept for {@link #applyUint8Reference}, where the truncation
+     * at integer boundaries needs it.
+     */
     public static float[] apply(float[] hu) {
         float[] out = new float[hu.length];
+        final double scale = 255.0 / (HU_MAX - HU_MIN);
         for (int i = 0; i < hu.length; i++) {
             float v = hu[i];
-            out[i] = Float.isNaN(v) ? 0f : (float) window(v);
+            double c = v <= HU_MIN ? HU_MIN : (v >= HU_MAX ? HU_MAX : v);
+            out[i] = v == v ? (float) ((c - HU_MIN) * scale) : 0f; // v != v: NaN
         }
         return out;
     }

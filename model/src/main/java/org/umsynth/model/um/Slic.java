@@ -340,9 +340,11 @@ public final class Slic {
      * pixel, the lowest centre index among those at the minimal distance inside whose window the
      * pixel lies; any evaluation order reaches it with the rule "smaller distance, or equal distance
      * and lower index". Each pixel first gets the distance to its previous centre (an upper bound
-     * of its final distance); then a centre skips every 8x8 tile whose spatial term alone, at the
-     * tile's nearest point, plus the colour term at the tile's nearest colour, exceeds the largest
-     * bound in the tile (no pixel there can reach or tie its current distance).
+     * of its final distance). A centre then skips a 4x4 tile (or a 16x16 super-tile) when the tile
+     * is entirely its own already, or when the spatial term at the tile's nearest point plus the
+     * colour term at the tile's nearest colour exceeds the largest distance in the tile: no pixel
+     * there can reach or tie its current distance. (Rounding is monotone, so the bound never
+     * exceeds a computed distance; the 1e-12 relative margin only makes the test stricter.)
      */
     private static void assignPruned(double[] colour, int width, int height, int n, double[] cy, double[] cx,
                                      double[] cl, boolean[] dead, int[] wy0, int[] wy1, int[] wx0, int[] wx1,

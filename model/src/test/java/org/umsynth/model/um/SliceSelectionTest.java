@@ -95,6 +95,38 @@ class SliceSelectionTest {
     }
 
     @Test
+    void caseMasksMakeOneUmPerChosenSliceAndQuarantineConstantOnes() {
+        int side = 64, slices = 12;
+        float[] v = new float[side * side * slices];
+        float[] lab = new float[side * side * slices];
+        for (int z = 0; z < slices; z++) {
+            System.arraycopy(TestImages.chestHu(side, z), 0, v, z * side * side, side * side);
+            lab[(z * side + 30) * side + 20] = 1;
+        }
+        java.util.Arrays.fill(v, 1 * side * side, 2 * side * side, -1000f); // slice 1: constant
+        Volume hu = new Volume(side, side, slices, 5.4, 5.4, 5, v);
+        Volume label = new Volume(side, side, slices, 5.4, 5.4, 5, lab);
+        UmParams p = UmParams.reference().withResolution(64).withNSegments(16);
+        // extent [0, 11]: zmin = int(1.1) = 1, zmax = int(9.9) = 9, gap 2 -> 1, 3, 5, 7
+        CaseMasks four = CaseMasks.compute(hu, label, p);
+        assertArrayEquals(new int[]{1, 3, 5, 7}, four.selection().indices());
+        assertEquals(3, four.masks().size());
+        assertEquals(1, four.unusableSlices().size());
+        assertEquals(1, four.unusableSlices().get(0).sliceIndex());
+        assertTrue(four.unusableSlices().get(0).reason().contains("constant"));
+        assertNull(four.unusableReason());
+        assertEquals(64 * 64, four.masks().get(0).um().length);
+
+        CaseMasks montage = CaseMasks.compute(hu, label, p.withMode(SliceMode.MONTAGE).withResolution(128).withNSegments(64));
+        assertEquals(1, montage.masks().size());
+        assertEquals(128, montage.masks().get(0).width());
+        assertArrayEquals(new int[]{1, 3, 5, 7}, montage.masks().get(0).sourceSlices());
+
+        CaseMasks none = CaseMasks.compute(hu, new Volume(side, side, slices, 5.4, 5.4, 5, new float[lab.length]), p);
+        assertTrue(none.unusableReason().startsWith("no lung found"));
+    }
+
+    @Test
     void montageLayoutIsRowMajor() {
         float[][] s = new float[4][];
         for (int k = 0; k < 4; k++) { s[k] = new float[4]; java.util.Arrays.fill(s[k], k); }
