@@ -15,7 +15,12 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.storage.StorageLevel;
+import org.apache.spark.sql.functions;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.apache.hadoop.fs.FSDataOutputStream;
+import scala.Tuple2;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.umsynth.cli.CommonOptions;
@@ -28,7 +33,6 @@ import org.umsynth.io.ingest.IngestSettings;
 import org.umsynth.io.ingest.IngestedSlice;
 import org.umsynth.io.ingest.InputDiscovery;
 import org.umsynth.io.ingest.InputUnit;
-import org.umsynth.io.ingest.Rejection;
 import org.umsynth.io.ingest.VolumeIngestor;
 import org.umsynth.spark.Sessions;
 import org.umsynth.tables.TableStore;
@@ -111,41 +115,79 @@ public final class IngestJob implements Callable<Integer> {
         // One task per volume or DICOM folder; big units first so stragglers start early.
         List<InputUnit> ordered = new ArrayList<>(units);
         ordered.sort((a, b) -> Long.compare(b.bytes(), a.bytes()));
-        JavaRDD<VolumeIngestor.Outcome> outcomes = jsc.parallelize(ordered, ordered.size())
-                .map(unit -> {
-                    Path in = new Path(inputUri);
-                    Path lab = labelsUri == null ? null : new Path(labelsUri);
-                    Configuration c = shippedConf.get();
-                    return ingestor.ingest(in.getFileSystem(c), in, lab == null ? null : lab.getFileSystem(c), lab, unit);
-                })
-                .persist(StorageLevel.MEMORY_AND_DISK_SER());
-        try {
-            JavaRDD<Row> sliceRows = outcomes.flatMap(o -> o.slices().iterator()).map(IngestJob::sliceRow);
-            List<Rejection> orphans = discovered.orphanLabels();
-            JavaRDD<Row> quarantineRows = outcomes.flatMap(o -> o.rejections().iterator())
-                    .union(jsc.parallelize(orphans, 1))
-                    .map(r -> RowFactory.create(r.source(), r.reason(), null, null));
-            Map<String, Dataset<Row>> tables = new LinkedHashMap<>();
-            tables.put(Tables.SLICES, spark.createDataFrame(sliceRows, Tables.SLICES_SCHEMA));
-            tables.put(quarantine, spark.createDataFrame(quarantineRows.coalesce(1), Tables.QUARANTINE_SCHEMA));
-            store.publish(tables, overwrite);
+        List<Tuple2<Integer, InputUnit>> indexed = new ArrayList<>();
+        for (int i = 0; i < ordered.size(); i++) {
+            indexed.add(new Tuple2<>(i, ordered.get(i)));
+        }
+        try (TableStore.Transaction tx = store.begin(overwrite, Tables.SLICES, quarantine)) {
+            // Pixel data streams straight into the table; each task leaves a small side file with its
+            // rejections and counts (named by unit, so a retried task rewrites the same file).
+            String outcomes = tx.scratch().toString();
+            JavaRDD<Row> sliceRows = jsc.parallelize(indexed, indexed.size()).flatMap(unit -> {
+                Path in = new Path(inputUri);
+                Path lab = labelsUri == null ? null : new Path(labelsUri);
+                Configuration c = shippedConf.get();
+                VolumeIngestor.Outcome o = ingestor.ingest(in.getFileSystem(c), in, lab == null ? null : lab.getFileSystem(c),
+                        lab, unit._2());
+                writeOutcome(new Path(outcomes, "unit-" + unit._1() + ".json"), c, unit._2(), o);
+                return o.slices().stream().map(IngestJob::sliceRow).iterator();
+            });
+            tx.write(Tables.SLICES, spark.createDataFrame(sliceRows, Tables.SLICES_SCHEMA));
 
-            long[] counts = outcomes.map(o -> new long[]{o.volumes(), o.slices().size(), o.rejections().size(), o.warnings().size()})
-                    .reduce((a, b) -> new long[]{a[0] + b[0], a[1] + b[1], a[2] + b[2], a[3] + b[3]});
-            List<String> warnings = outcomes.flatMap(o -> o.warnings().iterator()).take(20);
-            warnings.forEach(w -> LOG.warn("{}", w));
-            long quarantined = counts[2] + orphans.size();
+            Dataset<Row> sides = spark.read().schema(OUTCOME_SCHEMA).json(outcomes);
+            Row totals = sides.agg(functions.count("*"), functions.sum("volumes"), functions.sum("slices"),
+                    functions.sum(functions.size(functions.col("warnings")))).first();
+            if (totals.getLong(0) != units.size()) {
+                throw new IllegalStateException("ingest: " + totals.getLong(0) + " of " + units.size() + " task outcomes found");
+            }
+            Dataset<Row> rejected = sides.select(functions.explode(functions.col("rejections")).as("r"))
+                    .select(functions.col("r.source").as("source"), functions.col("r.reason").as("reason"),
+                            functions.lit(null).cast("string").as("case_id"), functions.lit(null).cast("int").as("slice_index"));
+            Dataset<Row> orphans = spark.createDataFrame(discovered.orphanLabels().stream()
+                    .map(r -> RowFactory.create(r.source(), r.reason(), null, null)).toList(), Tables.QUARANTINE_SCHEMA);
+            Dataset<Row> quarantineRows = spark.createDataFrame(rejected.union(orphans).coalesce(1).javaRDD(), Tables.QUARANTINE_SCHEMA);
+            tx.write(quarantine, quarantineRows);
+            long quarantined = spark.read().parquet(tx.staged(quarantine).toString()).count();
+            for (Row w : sides.select(functions.explode(functions.col("warnings"))).limit(20).collectAsList()) {
+                LOG.warn("{}", w.getString(0));
+            }
+            tx.commit();
+
             double seconds = (System.nanoTime() - start) / 1e9;
-            Summary summary = new Summary(units.size(), counts[0], counts[1], quarantined, seconds);
+            Summary summary = new Summary(units.size(), totals.getLong(1), totals.getLong(2), quarantined, seconds);
             System.out.printf("ingest: %d volumes ingested (%d slices), %d inputs quarantined, %d warnings; "
                             + "%.1f s, %.1f slices/s%n", summary.volumes(), summary.slices(), summary.quarantined(),
-                    counts[3], seconds, summary.slicesPerSecond());
+                    totals.getLong(3), seconds, summary.slicesPerSecond());
             System.out.printf("ingest: wrote %s and %s%n", store.path(Tables.SLICES), store.path(quarantine));
             return summary;
-        } finally {
-            outcomes.unpersist(false);
         }
     }
+
+    /** The side file of one task: its rejections, counts and warnings. */
+    private static final StructType OUTCOME_SCHEMA = new StructType()
+            .add("source", DataTypes.StringType)
+            .add("volumes", DataTypes.LongType)
+            .add("slices", DataTypes.LongType)
+            .add("warnings", DataTypes.createArrayType(DataTypes.StringType))
+            .add("rejections", DataTypes.createArrayType(new StructType()
+                    .add("source", DataTypes.StringType).add("reason", DataTypes.StringType)));
+
+    private static void writeOutcome(Path file, Configuration conf, InputUnit unit, VolumeIngestor.Outcome o)
+            throws IOException {
+        Map<String, Object> doc = new LinkedHashMap<>();
+        doc.put("source", unit.source());
+        doc.put("volumes", o.volumes());
+        doc.put("slices", o.slices().size());
+        doc.put("warnings", o.warnings());
+        doc.put("rejections", o.rejections().stream().map(r -> Map.of("source", r.source(), "reason", r.reason())).toList());
+        byte[] json = JSON.writeValueAsBytes(doc);
+        try (FSDataOutputStream out = file.getFileSystem(conf).create(file, true)) {
+            out.write(json);
+            out.write('\n');
+        }
+    }
+
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     static IngestSettings settings(IngestConfig config) {
         String secret = config.caseIdSecret;

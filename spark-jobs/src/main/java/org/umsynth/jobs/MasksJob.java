@@ -102,6 +102,8 @@ public final class MasksJob implements Callable<Integer> {
                 .javaRDD()
                 .map(MasksJob::lungPresence)
                 .collect();
+        double lungSeconds = (System.nanoTime() - start) / 1e9;
+        System.out.printf("masks: lung extent of %d slices in %.1f s%n", lungRows.size(), lungSeconds);
         Map<String, CaseLungs> cases = new TreeMap<>();
         for (Row r : lungRows) {
             cases.computeIfAbsent(r.getString(0), k -> new CaseLungs()).add(r.getInt(1), r.getDouble(2), r.getBoolean(3));

@@ -41,8 +41,10 @@ public final class Sessions {
         setIfMissing(conf, "spark.kryoserializer.buffer.max", "512m");
         setIfMissing(conf, "spark.sql.parquet.compression.codec", "zstd");
         setIfMissing(conf, "spark.ui.showConsoleProgress", "false");
-        // Stages write their own _SUCCESS-marked tables; keep Parquet files per task reasonably sized.
-        setIfMissing(conf, "spark.sql.files.maxRecordsPerFile", "0");
+        // Image tables carry ~0.1-0.5 MB per row: smaller row groups and read splits than Spark's
+        // 128 MB defaults keep every core busy on tables of a few volumes, and memory per task low.
+        setIfMissing(conf, "spark.hadoop.parquet.block.size", String.valueOf(32 << 20));
+        setIfMissing(conf, "spark.sql.files.maxPartitionBytes", String.valueOf(32 << 20));
     }
 
     private static void setIfMissing(SparkConf conf, String key, String value) {

@@ -81,16 +81,53 @@ public final class TableStore {
      * when {@code overwrite}). Parquet compressed with zstd.
      */
     public void publish(Map<String, Dataset<Row>> tables, boolean overwrite) throws IOException {
-        checkWritable(overwrite, tables.keySet().toArray(String[]::new));
-        String run = UUID.randomUUID().toString();
-        Path staging = new Path(root, "_staging/" + run);
-        Map<String, Path> staged = new LinkedHashMap<>();
-        try {
+        try (Transaction tx = begin(overwrite, tables.keySet().toArray(String[]::new))) {
             for (Map.Entry<String, Dataset<Row>> e : tables.entrySet()) {
-                Path target = new Path(staging, e.getKey().replace('/', '_'));
-                e.getValue().write().mode(SaveMode.ErrorIfExists).option("compression", "zstd").parquet(target.toString());
-                staged.put(e.getKey(), target);
+                tx.write(e.getKey(), e.getValue());
             }
+            tx.commit();
+        }
+    }
+
+    /** Starts writing {@code tables}; fails at once when one exists and {@code overwrite} is off. */
+    public Transaction begin(boolean overwrite, String... tables) throws IOException {
+        checkWritable(overwrite, tables);
+        return new Transaction(overwrite);
+    }
+
+    /**
+     * One stage's output: tables written to {@code ROOT/_staging/<run>/}, side files in
+     * {@link #scratch()}, and nothing visible until {@link #commit()} renames the tables into place.
+     * Closing without commit removes everything staged.
+     */
+    public final class Transaction implements AutoCloseable {
+        private final String run = UUID.randomUUID().toString();
+        private final Path staging = new Path(root, "_staging/" + run);
+        private final Map<String, Path> staged = new LinkedHashMap<>();
+        private final boolean overwrite;
+
+        private Transaction(boolean overwrite) {
+            this.overwrite = overwrite;
+        }
+
+        /** A folder for the run's side files (task outcomes), deleted with the staging area. */
+        public Path scratch() {
+            return new Path(staging, "_scratch");
+        }
+
+        public void write(String table, Dataset<Row> data) {
+            Path target = new Path(staging, table.replace('/', '_'));
+            data.write().mode(SaveMode.ErrorIfExists).option("compression", "zstd").parquet(target.toString());
+            staged.put(table, target);
+        }
+
+        /** Where a written table sits until {@link #commit()}. */
+        public Path staged(String table) {
+            return staged.get(table);
+        }
+
+        public void commit() throws IOException {
+            checkWritable(overwrite, staged.keySet().toArray(String[]::new));
             Path trash = new Path(root, "_trash/" + run);
             List<Path> replaced = new ArrayList<>();
             for (Map.Entry<String, Path> e : staged.entrySet()) {
@@ -109,7 +146,11 @@ public final class TableStore {
                 fs.delete(old, true);
             }
             fs.delete(trash, true);
-        } finally {
+            staged.clear();
+        }
+
+        @Override
+        public void close() throws IOException {
             fs.delete(staging, true);
             deleteIfEmpty(new Path(root, "_staging"));
             deleteIfEmpty(new Path(root, "_trash"));
