@@ -4,7 +4,11 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.spark.sql.SparkSession;
+import org.umsynth.config.ConfigBinder;
 import org.umsynth.config.ConfigSource;
+import org.umsynth.config.StageConfig;
+import org.umsynth.spark.Sessions;
 import picocli.CommandLine.Option;
 
 /** Options every Spark command shares: where the data lives, the config, and the master. */
@@ -29,5 +33,28 @@ public class CommonOptions {
 
     public ConfigSource configSource() throws IOException {
         return ConfigSource.load(conf, overrides);
+    }
+
+    /** Work a command does with its session. */
+    @FunctionalInterface
+    public interface SparkWork {
+        void run(SparkSession spark) throws Exception;
+    }
+
+    /**
+     * Binds the stage's config (so a bad key fails before Spark starts), then runs {@code work} in
+     * a session that is stopped afterwards. Returns the exit code 0.
+     */
+    public <C extends StageConfig> int run(String command, C config, java.util.function.Function<C, SparkWork> work)
+            throws Exception {
+        ConfigSource source = configSource();
+        C bound = ConfigBinder.bind(config, source);
+        SparkSession spark = Sessions.create("umsynth " + command, master, source);
+        try {
+            work.apply(bound).run(spark);
+            return 0;
+        } finally {
+            spark.stop();
+        }
     }
 }

@@ -24,7 +24,6 @@ import scala.Tuple2;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.umsynth.cli.CommonOptions;
-import org.umsynth.config.ConfigBinder;
 import org.umsynth.config.IngestConfig;
 import org.umsynth.io.deid.CaseIds;
 import org.umsynth.io.fs.HadoopPaths;
@@ -34,7 +33,6 @@ import org.umsynth.io.ingest.IngestedSlice;
 import org.umsynth.io.ingest.InputDiscovery;
 import org.umsynth.io.ingest.InputUnit;
 import org.umsynth.io.ingest.VolumeIngestor;
-import org.umsynth.spark.Sessions;
 import org.umsynth.tables.TableStore;
 import org.umsynth.tables.Tables;
 import picocli.CommandLine.Command;
@@ -69,14 +67,8 @@ public final class IngestJob implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        IngestConfig config = ConfigBinder.bind(new IngestConfig(), common.configSource());
-        SparkSession spark = Sessions.create("umsynth ingest", common.master, common.configSource());
-        try {
-            run(spark, input, labels, common.data, config, common.overwrite);
-            return 0;
-        } finally {
-            spark.stop();
-        }
+        return common.run("ingest", new IngestConfig(),
+                config -> spark -> run(spark, input, labels, common.data, config, common.overwrite));
     }
 
     public static Summary run(SparkSession spark, String input, String labels, String data, IngestConfig config,

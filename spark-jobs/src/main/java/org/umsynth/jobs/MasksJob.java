@@ -25,7 +25,6 @@ import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
 import org.umsynth.cli.CommonOptions;
-import org.umsynth.config.ConfigBinder;
 import org.umsynth.config.MasksConfig;
 import org.umsynth.io.fs.HadoopPaths;
 import org.umsynth.io.png.GreyPng;
@@ -39,7 +38,6 @@ import org.umsynth.model.um.SliceSelection;
 import org.umsynth.model.um.UmParams;
 import org.umsynth.model.um.UnsupervisedMask;
 import org.umsynth.model.um.UnusableSliceException;
-import org.umsynth.spark.Sessions;
 import org.umsynth.tables.TableStore;
 import org.umsynth.tables.Tables;
 import picocli.CommandLine.Command;
@@ -78,14 +76,8 @@ public final class MasksJob implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        MasksConfig config = ConfigBinder.bind(new MasksConfig(), common.configSource());
-        SparkSession spark = Sessions.create("umsynth masks", common.master, common.configSource());
-        try {
-            run(spark, common.data, config, common.overwrite, pngDir);
-            return 0;
-        } finally {
-            spark.stop();
-        }
+        return common.run("masks", new MasksConfig(),
+                config -> spark -> run(spark, common.data, config, common.overwrite, pngDir));
     }
 
     public static Summary run(SparkSession spark, String data, MasksConfig config, boolean overwrite, String pngDir)
