@@ -1,0 +1,173 @@
+package org.umsynth.model.gan;
+
+import java.util.Objects;
+import org.nd4j.common.primitives.Pair;
+import org.nd4j.linalg.activations.IActivation;
+import org.nd4j.linalg.activations.impl.ActivationSigmoid;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.lossfunctions.ILossFunction;
+import org.nd4j.linalg.ops.transforms.Transforms;
+
+/**
+ * {@code weight * mean} of an element-wise loss over each example's pixels and channels, for a
+ * {@code CnnLossLayer} (PyTorch's {@code L1Loss()} / {@code BCELoss()} with mean reduction). Stock DL4J
+ * losses in a {@code CnnLossLayer} sum over pixels instead, which would weigh a 1024x1024 image a
+ * million times more than the reference does. An optional {@code [N*H*W, 1]} mask multiplies each
+ * pixel's term (the mean's denominator stays H*W*C).
+ *
+ * <p>{@link Kind#BCE} needs a sigmoid activation and is computed from the pre-activations
+ * ({@code softplus(z) - y z}), so saturated outputs stay finite.
+ */
+public class PixelMeanLoss implements ILossFunction {
+    public enum Kind { L1, BCE }
+
+    private Kind kind = Kind.L1;
+    private int pixelsPerExample;
+    private double weight = 1.0;
+
+    public PixelMeanLoss() {}
+
+    public PixelMeanLoss(Kind kind, int pixelsPerExample, double weight) {
+        if (pixelsPerExample < 1) {
+            throw new IllegalArgumentException("pixelsPerExample must be >= 1: " + pixelsPerExample);
+        }
+        this.kind = Objects.requireNonNull(kind);
+        this.pixelsPerExample = pixelsPerExample;
+        this.weight = weight;
+    }
+
+    /** Per-row scores [rows, 1], each the row's share of its example's weighted mean. */
+    private INDArray rowScores(INDArray labels, INDArray preOutput, IActivation activationFn, INDArray mask) {
+        long rows = preOutput.size(0);
+        checkRows(rows);
+        double norm = weight / ((double) pixelsPerExample * preOutput.size(1));
+        INDArray elementwise;
+        if (kind == Kind.BCE) {
+            requireSigmoid(activationFn);
+            INDArray z = preOutput;
+            // softplus(z) - y z = max(z,0) - y z + log(1 + exp(-|z|))
+            INDArray negAbs = Transforms.abs(z, true).negi();
+            INDArray softplus = Transforms.log1p(Transforms.exp(negAbs, false), false)
+                    .addi(Transforms.max(z, 0.0, true));
+            elementwise = softplus.subi(labels.mul(z));
+        } else {
+            INDArray out = activationFn.getActivation(preOutput.dup(), true);
+            elementwise = Transforms.abs(out.subi(labels), false);
+        }
+        INDArray perRow = elementwise.sum(true, 1).muli(norm);
+        if (mask != null) {
+            perRow.muli(checkMask(mask, rows));
+        }
+        return perRow.reshape(rows, 1);
+    }
+
+    private INDArray gradient(INDArray labels, INDArray preOutput, IActivation activationFn, INDArray mask) {
+        long rows = preOutput.size(0);
+        checkRows(rows);
+        double norm = weight / ((double) pixelsPerExample * preOutput.size(1));
+        INDArray grad;
+        if (kind == Kind.BCE) {
+            requireSigmoid(activationFn);
+            grad = Transforms.sigmoid(preOutput, true).subi(labels).muli(norm);
+        } else {
+            INDArray out = activationFn.getActivation(preOutput.dup(), true);
+            INDArray dLdOut = Transforms.sign(out.subi(labels), false).muli(norm);
+            grad = activationFn.backprop(preOutput.dup(), dLdOut).getFirst();
+        }
+        if (mask != null) {
+            grad.muliColumnVector(checkMask(mask, rows).castTo(grad.dataType()));
+        }
+        return grad;
+    }
+
+    private void checkRows(long rows) {
+        if (rows % pixelsPerExample != 0) {
+            throw new IllegalArgumentException(rows + " rows are not a multiple of pixelsPerExample "
+                    + pixelsPerExample + " (a loss configured for another resolution?)");
+        }
+    }
+
+    private static INDArray checkMask(INDArray mask, long rows) {
+        if (mask.columns() != 1 || mask.size(0) != rows) {
+            throw new IllegalArgumentException("PixelMeanLoss needs a per-pixel mask [rows, 1], got "
+                    + java.util.Arrays.toString(mask.shape()));
+        }
+        return mask.reshape(rows, 1);
+    }
+
+    private static void requireSigmoid(IActivation activationFn) {
+        if (!(activationFn instanceof ActivationSigmoid)) {
+            throw new IllegalStateException("BCE PixelMeanLoss needs a sigmoid CnnLossLayer, got " + activationFn);
+        }
+    }
+
+    @Override
+    public double computeScore(INDArray labels, INDArray preOutput, IActivation activationFn, INDArray mask,
+            boolean average) {
+        INDArray rows = rowScores(labels, preOutput, activationFn, mask);
+        double total = rows.sumNumber().doubleValue();
+        return average ? total / (rows.size(0) / pixelsPerExample) : total;
+    }
+
+    @Override
+    public INDArray computeScoreArray(INDArray labels, INDArray preOutput, IActivation activationFn, INDArray mask) {
+        return rowScores(labels, preOutput, activationFn, mask);
+    }
+
+    @Override
+    public INDArray computeGradient(INDArray labels, INDArray preOutput, IActivation activationFn, INDArray mask) {
+        return gradient(labels, preOutput, activationFn, mask);
+    }
+
+    @Override
+    public Pair<Double, INDArray> computeGradientAndScore(INDArray labels, INDArray preOutput,
+            IActivation activationFn, INDArray mask, boolean average) {
+        return Pair.of(computeScore(labels, preOutput, activationFn, mask, average),
+                gradient(labels, preOutput, activationFn, mask));
+    }
+
+    @Override
+    public String name() {
+        return "PixelMeanLoss(" + kind + ", pixelsPerExample=" + pixelsPerExample + ", weight=" + weight + ")";
+    }
+
+    @Override
+    public String toString() {
+        return name();
+    }
+
+    public Kind getKind() {
+        return kind;
+    }
+
+    public void setKind(Kind kind) {
+        this.kind = kind;
+    }
+
+    public int getPixelsPerExample() {
+        return pixelsPerExample;
+    }
+
+    public void setPixelsPerExample(int pixelsPerExample) {
+        this.pixelsPerExample = pixelsPerExample;
+    }
+
+    public double getWeight() {
+        return weight;
+    }
+
+    public void setWeight(double weight) {
+        this.weight = weight;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof PixelMeanLoss l && l.kind == kind && l.pixelsPerExample == pixelsPerExample
+                && l.weight == weight;
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(kind, pixelsPerExample, weight);
+    }
+}
