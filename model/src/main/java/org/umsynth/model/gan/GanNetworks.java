@@ -30,6 +30,7 @@ import org.nd4j.linalg.activations.impl.ActivationLReLU;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.learning.config.Adam;
+import org.nd4j.linalg.learning.config.IUpdater;
 
 /**
  * The conditional GAN of SPEC section 4 as DL4J computation graphs, built from a {@link GanProfile}.
@@ -92,7 +93,12 @@ public final class GanNetworks {
 
     /** Generator alone: input {@value #CONDITION}; outputs {@value #IMAGE} (tanh) and {@value #SEGMENTATION}. */
     public static ComputationGraphConfiguration generatorConfiguration(GanProfile p, DataType dataType, long seed) {
-        GraphBuilder b = base(p, dataType, seed).addInputs(CONDITION)
+        return generatorConfiguration(p, dataType, seed, adam(p));
+    }
+
+    public static ComputationGraphConfiguration generatorConfiguration(GanProfile p, DataType dataType, long seed,
+            IUpdater updater) {
+        GraphBuilder b = base(dataType, seed, p.initStd(), updater).addInputs(CONDITION)
                 .setInputTypes(InputType.convolutional(p.resolution(), p.resolution(), p.inputChannels()));
         addGenerator(b, p, CONDITION);
         return b.setOutputs(IMAGE, SEGMENTATION).build();
@@ -101,7 +107,12 @@ public final class GanNetworks {
     /** Discriminator alone: input {@value #DISCRIMINATOR_INPUT}; one sigmoid patch map per scale. */
     public static ComputationGraphConfiguration discriminatorConfiguration(GanProfile p, DataType dataType,
             long seed) {
-        GraphBuilder b = base(p, dataType, seed).addInputs(DISCRIMINATOR_INPUT).setInputTypes(
+        return discriminatorConfiguration(p, dataType, seed, adam(p));
+    }
+
+    public static ComputationGraphConfiguration discriminatorConfiguration(GanProfile p, DataType dataType,
+            long seed, IUpdater updater) {
+        GraphBuilder b = base(dataType, seed, p.initStd(), updater).addInputs(DISCRIMINATOR_INPUT).setInputTypes(
                 InputType.convolutional(p.resolution(), p.resolution(), p.discriminatorInputChannels()));
         List<String> outs = addDiscriminator(b, p, DISCRIMINATOR_INPUT, false);
         return b.setOutputs(outs.toArray(new String[0])).build();
@@ -113,7 +124,12 @@ public final class GanNetworks {
      * {@value #SEGMENTATION} (Dice + CE, masked) and one GAN output per scale (BCE vs 1).
      */
     public static ComputationGraphConfiguration combinedConfiguration(GanProfile p, DataType dataType, long seed) {
-        GraphBuilder b = base(p, dataType, seed).addInputs(CONDITION)
+        return combinedConfiguration(p, dataType, seed, adam(p));
+    }
+
+    public static ComputationGraphConfiguration combinedConfiguration(GanProfile p, DataType dataType, long seed,
+            IUpdater updater) {
+        GraphBuilder b = base(dataType, seed, p.initStd(), updater).addInputs(CONDITION)
                 .setInputTypes(InputType.convolutional(p.resolution(), p.resolution(), p.inputChannels()));
         addGenerator(b, p, CONDITION);
         b.addVertex(DISCRIMINATOR_INPUT, new MergeVertex(), CONDITION, IMAGE_CONV);
@@ -122,10 +138,14 @@ public final class GanNetworks {
         return b.setOutputs(outs.toArray(new String[0])).build();
     }
 
-    private static GraphBuilder base(GanProfile p, DataType dataType, long seed) {
-        return new NeuralNetConfiguration.Builder().dataType(dataType).seed(seed)
-                .updater(new Adam(p.learningRate(), p.beta1(), 0.999, 1e-8))
-                .weightInit(new WeightInitDistribution(new NormalDistribution(0.0, p.initStd()))).biasInit(0.0)
+    /** The reference optimiser: Adam(lr, beta1, 0.999, eps 1e-8). */
+    public static IUpdater adam(GanProfile p) {
+        return new Adam(p.learningRate(), p.beta1(), 0.999, 1e-8);
+    }
+
+    private static GraphBuilder base(DataType dataType, long seed, double initStd, IUpdater updater) {
+        return new NeuralNetConfiguration.Builder().dataType(dataType).seed(seed).updater(updater)
+                .weightInit(new WeightInitDistribution(new NormalDistribution(0.0, initStd))).biasInit(0.0)
                 .convolutionMode(ConvolutionMode.Truncate).graphBuilder();
     }
 

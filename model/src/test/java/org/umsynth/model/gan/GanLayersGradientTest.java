@@ -29,8 +29,17 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
 
 /** Double-precision gradient checks (eps 1e-6, max relative error 1e-3) of the custom layers and losses. */
 class GanLayersGradientTest {
-    static {
-        Nd4j.setDefaultDataTypes(DataType.DOUBLE, DataType.DOUBLE);
+    private static DataType defaultType;
+
+    @org.junit.jupiter.api.BeforeAll
+    static void doublePrecision() {
+        defaultType = Nd4j.dataType();
+        Nd4j.setDefaultDataTypes(DataType.DOUBLE, DataType.DOUBLE); // GradientCheckUtil insists
+    }
+
+    @org.junit.jupiter.api.AfterAll
+    static void restorePrecision() {
+        Nd4j.setDefaultDataTypes(defaultType, defaultType);
     }
 
     private static ComputationGraphConfiguration.GraphBuilder builder(int h, int w, int c) {

@@ -1,0 +1,239 @@
+package org.umsynth.model.gan;
+
+import java.util.Objects;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.MultiDataSet;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+
+/**
+ * One process's alternating GAN training (no Spark): a D phase on real vs generated pairs, then a G phase
+ * through the combined graph, whose copy of D is frozen ({@code FrozenLayerWithBackprop}) so the GAN loss
+ * reaches G while D's weights stay put.
+ *
+ * <p>Ownership of parameters: D's live in {@link #discriminator()}; G's (and G's Adam state) live in
+ * {@link #combined()}; {@link #generator()} is a copy refreshed after every G phase, used to generate.
+ * A checkpoint therefore needs the combined graph (with its updater) and the discriminator (with its
+ * updater); {@link #GanTrainer(GanProfile, ComputationGraph, ComputationGraph)} rebuilds the rest.
+ *
+ * <p>Arrays are NCHW floats: condition {@code [N, inputChannels, H, W]}, real image {@code [N, 1, H, W]} in
+ * [-1, 1], segmentation labels one-hot {@code [N, C, H, W]}, segmentation mask {@code [N, 1, H, W]} (1 where
+ * the label counts; 0 pixels add exactly nothing).
+ */
+public final class GanTrainer {
+    private final GanProfile profile;
+    private final ComputationGraph generator;
+    private final ComputationGraph discriminator;
+    private final ComputationGraph combined;
+
+    /** One minibatch; {@code segLabels}/{@code segMask} null means no segmentation supervision. */
+    public record Batch(INDArray condition, INDArray realImage, INDArray segLabels, INDArray segMask,
+            double segWeight) {
+        public Batch {
+            Objects.requireNonNull(condition, "condition");
+            Objects.requireNonNull(realImage, "realImage");
+            if (segMask != null && segLabels == null) {
+                throw new IllegalArgumentException("a segmentation mask without labels");
+            }
+        }
+
+        /** A manually labelled batch: every pixel counts, weight {@code profile.segWeightLabelled()}. */
+        public static Batch labelled(GanProfile p, INDArray condition, INDArray realImage, INDArray segLabels) {
+            return new Batch(condition, realImage, segLabels, null, p.segWeightLabelled());
+        }
+
+        public int size() {
+            return (int) condition.size(0);
+        }
+    }
+
+    /**
+     * Losses of one step, before its updates. {@code gan} sums the BCE of every D scale, {@code l1} is
+     * the mean absolute image error, {@code dice}/{@code crossEntropy} are unweighted means over the batch;
+     * {@code generatorTotal} is the weighted sum G minimised; {@code discriminator} is L_D.
+     */
+    public record StepLosses(double discriminator, double gan, double l1, double dice, double crossEntropy,
+            double generatorTotal) {}
+
+    public GanTrainer(GanProfile profile, long seed) {
+        this(profile, GanNetworks.discriminator(profile, seed + 1), GanNetworks.combined(profile, seed));
+    }
+
+    /** From a (restored) discriminator and combined graph, e.g. a checkpoint. */
+    public GanTrainer(GanProfile profile, ComputationGraph discriminator, ComputationGraph combined) {
+        this.profile = Objects.requireNonNull(profile);
+        this.discriminator = discriminator;
+        this.combined = combined;
+        this.generator = new ComputationGraph(GanNetworks.generatorConfiguration(profile,
+                combined.getConfiguration().getDataType(), 0));
+        generator.init();
+        GanNetworks.copyParameters(combined, generator, GanNetworks::isGeneratorLayer);
+        GanNetworks.copyParameters(discriminator, combined, GanNetworks::isDiscriminatorLayer);
+    }
+
+    public GanProfile profile() {
+        return profile;
+    }
+
+    public ComputationGraph generator() {
+        return generator;
+    }
+
+    public ComputationGraph discriminator() {
+        return discriminator;
+    }
+
+    public ComputationGraph combined() {
+        return combined;
+    }
+
+    /** Adam learning rate of both phases (for the linear decay). */
+    public void setLearningRate(double learningRate) {
+        discriminator.setLearningRate(learningRate);
+        combined.setLearningRate(learningRate);
+    }
+
+    /** Generated {image [N,1,H,W] in [-1,1], segmentation probabilities [N,C,H,W]}. */
+    public INDArray[] generate(INDArray condition) {
+        return generator.output(false, condition);
+    }
+
+    /** One alternating step: {@link #discriminatorPhase}, then {@link #generatorPhase}. */
+    public StepLosses step(Batch batch) {
+        INDArray[] fake = generate(batch.condition());
+        double dLoss = discriminatorPhase(batch, fake[0]);
+        return generatorPhase(batch, fake, dLoss);
+    }
+
+    /**
+     * Fits D once on the real pairs (label 1) and the given generated images (label 0) in one minibatch,
+     * which is {@code L_D = 0.5 (BCE(real) + BCE(fake))} per scale; then copies D into the combined graph.
+     * Returns L_D before the update.
+     */
+    public double discriminatorPhase(Batch batch, INDArray fakeImage) {
+        INDArray real = Nd4j.concat(1, batch.condition(), batch.realImage());
+        INDArray fake = Nd4j.concat(1, batch.condition(), fakeImage);
+        int n = batch.size();
+        int scales = profile.discriminatorScales();
+        INDArray[] labels = new INDArray[scales];
+        for (int s = 0; s < scales; s++) {
+            int side = profile.discriminatorOutputSide(s);
+            labels[s] = Nd4j.zeros(real.dataType(), 2L * n, 1, side, side);
+            labels[s].get(NDArrayIndex.interval(0, n)).assign(1.0);
+        }
+        discriminator.fit(new MultiDataSet(new INDArray[] {Nd4j.concat(0, real, fake)}, labels));
+        double loss = discriminator.score();
+        GanNetworks.copyParameters(discriminator, combined, GanNetworks::isDiscriminatorLayer);
+        return loss;
+    }
+
+    /**
+     * Fits the combined graph once (GAN vs label 1 on every scale + L1 + weighted Dice/CE under the mask),
+     * then copies G's parameters into {@link #generator()}. {@code fakeBefore} must be G's output for this
+     * batch before the update (it gives the L1/Dice/CE terms of the report without another forward pass).
+     */
+    public StepLosses generatorPhase(Batch batch, INDArray[] fakeBefore) {
+        // L_D is not known here: NaN in the report
+        return generatorPhase(batch, fakeBefore, Double.NaN);
+    }
+
+    private StepLosses generatorPhase(Batch batch, INDArray[] fakeBefore, double dLoss) {
+        int n = batch.size();
+        int side = profile.resolution();
+        DataType type = batch.condition().dataType();
+        INDArray segLabels = batch.segLabels() != null ? batch.segLabels()
+                : Nd4j.zeros(type, n, profile.classes(), side, side);
+        INDArray segMask = batch.segLabels() == null ? Nd4j.zeros(type, n, 1, side, side) : batch.segMask();
+        int scales = profile.discriminatorScales();
+        INDArray[] labels = new INDArray[2 + scales];
+        INDArray[] masks = new INDArray[2 + scales];
+        labels[0] = batch.realImage();
+        labels[1] = segLabels;
+        masks[1] = segMask;
+        for (int s = 0; s < scales; s++) {
+            int d = profile.discriminatorOutputSide(s);
+            labels[2 + s] = Nd4j.ones(type, n, 1, d, d);
+        }
+        DiceCeLoss segLoss = GanNetworks.segmentationLoss(combined);
+        segLoss.setWeight(batch.segWeight());
+        combined.fit(new MultiDataSet(new INDArray[] {batch.condition()}, labels, null, masks));
+        double total = combined.score();
+        GanNetworks.copyParameters(combined, generator, GanNetworks::isGeneratorLayer);
+
+        double l1 = fakeBefore[0].sub(batch.realImage()).norm1Number().doubleValue() / fakeBefore[0].length();
+        DiceCeLoss.Evaluation seg = segLoss.evaluate(pixelRows(segLabels), logits(fakeBefore[1]),
+                segMask == null ? null : pixelRows(segMask), profile.classes(), false);
+        double gan = total - profile.l1Weight() * l1
+                - batch.segWeight() * (seg.meanDice() + seg.meanCrossEntropy());
+        return new StepLosses(dLoss, gan, l1, seg.meanDice(), seg.meanCrossEntropy(), total);
+    }
+
+    /**
+     * Pixels where D, shown {@code [condition, image]}, finds the image real: D's full-resolution (scale 0)
+     * patch map, bilinearly upsampled to H x W (PyTorch {@code interpolate(mode='bilinear',
+     * align_corners=False)}), {@code > threshold}. Returns {@code [N, 1, H, W]} of 0/1: the pseudo-label mask.
+     */
+    public INDArray confidenceMask(INDArray condition, INDArray image, double threshold) {
+        INDArray patches = discriminator.output(false, Nd4j.concat(1, condition, image))[0];
+        return upsampleBilinear(patches, profile.resolution(), profile.resolution()).gt(threshold)
+                .castTo(condition.dataType());
+    }
+
+    /** One-hot argmax of segmentation probabilities {@code [N, C, H, W]}: the pseudo-labels. */
+    public static INDArray pseudoLabels(INDArray segProbabilities) {
+        INDArray argmax = segProbabilities.argMax(1); // [N, H, W]
+        long classes = segProbabilities.size(1);
+        INDArray oneHot = Nd4j.zeros(segProbabilities.dataType(), segProbabilities.shape());
+        for (int c = 0; c < classes; c++) {
+            oneHot.get(NDArrayIndex.all(), NDArrayIndex.point(c), NDArrayIndex.all(), NDArrayIndex.all())
+                    .assign(argmax.eq(c).castTo(segProbabilities.dataType()));
+        }
+        return oneHot;
+    }
+
+    /** Bilinear resize of {@code [N, C, h, w]} to {@code [N, C, H, W]} with half-pixel centres. */
+    public static INDArray upsampleBilinear(INDArray in, int height, int width) {
+        long n = in.size(0);
+        long c = in.size(1);
+        int h = (int) in.size(2);
+        int w = (int) in.size(3);
+        double[] src = in.dup('c').data().asDouble();
+        double[] out = new double[(int) (n * c * height * width)];
+        for (int plane = 0; plane < n * c; plane++) {
+            int sBase = plane * h * w;
+            int dBase = plane * height * width;
+            for (int y = 0; y < height; y++) {
+                double sy = Math.max(0, (y + 0.5) * h / height - 0.5);
+                int y0 = Math.min((int) sy, h - 1);
+                int y1 = Math.min(y0 + 1, h - 1);
+                double fy = sy - y0;
+                for (int x = 0; x < width; x++) {
+                    double sx = Math.max(0, (x + 0.5) * w / width - 0.5);
+                    int x0 = Math.min((int) sx, w - 1);
+                    int x1 = Math.min(x0 + 1, w - 1);
+                    double fx = sx - x0;
+                    double top = src[sBase + y0 * w + x0] * (1 - fx) + src[sBase + y0 * w + x1] * fx;
+                    double bottom = src[sBase + y1 * w + x0] * (1 - fx) + src[sBase + y1 * w + x1] * fx;
+                    out[dBase + y * width + x] = top * (1 - fy) + bottom * fy;
+                }
+            }
+        }
+        return Nd4j.createFromArray(out).reshape(n, c, height, width).castTo(in.dataType());
+    }
+
+    /** {@code [N, C, H, W]} as row-major {@code [N*H*W, C]} values, rows ordered by example then pixel. */
+    static double[] pixelRows(INDArray nchw) {
+        return nchw.permute(0, 2, 3, 1).dup('c').data().asDouble();
+    }
+
+    /** Log-probabilities as rows: softmax of them gives the probabilities back. */
+    private static double[] logits(INDArray probabilities) {
+        double[] p = pixelRows(probabilities);
+        for (int i = 0; i < p.length; i++) {
+            p[i] = Math.log(Math.max(p[i], 1e-30));
+        }
+        return p;
+    }
+}
