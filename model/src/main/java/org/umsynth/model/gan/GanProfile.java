@@ -94,6 +94,12 @@ public record GanProfile(int resolution, int ngf, int ndf, int downsamplings, in
                 l1Weight, segWeightLabelled, segWeightPseudo, initStd, diceSmooth);
     }
 
+    public GanProfile withLearningRate(double rate) {
+        return new GanProfile(resolution, ngf, ndf, downsamplings, residualBlocks, discriminatorLayers,
+                discriminatorScales, classes, conditioning, batchSize, rate, beta1, epochs, decayEpochs, l1Weight,
+                segWeightLabelled, segWeightPseudo, initStd, diceSmooth);
+    }
+
     public GanProfile withSizes(int ngf, int ndf, int downsamplings, int residualBlocks) {
         return new GanProfile(resolution, ngf, ndf, downsamplings, residualBlocks, discriminatorLayers,
                 discriminatorScales, classes, conditioning, batchSize, learningRate, beta1, epochs, decayEpochs,
