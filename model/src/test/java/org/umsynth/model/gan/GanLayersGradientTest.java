@@ -149,6 +149,31 @@ class GanLayersGradientTest {
         assertTrue(check(g, random(4, 2, 2, 5, 6), random(5, 2, 1, 7, 8), null));
     }
 
+    @Test
+    void sameDiffConvolutionPassesGradientCheckAndMatchesTheStockLayer() {
+        ComputationGraph g = init(builder(6, 5, 2).addLayer("c1", new SameDiffConv2D(3, 2, 1, 3, 0.5, "lrelu"), "in")
+                .addLayer("c2", new SameDiffConv2D(2, 1, 0, 2, 0.5, "tanh"), "c1")
+                .addLayer("out", new CnnLossLayer.Builder(LossFunctions.LossFunction.MSE)
+                        .activation(Activation.IDENTITY).build(), "c2").setOutputs("out").build());
+        assertTrue(check(g, random(20, 2, 2, 6, 5), random(21, 2, 2, 2, 2), null));
+        // same function as ConvolutionLayer: W [kH,kW,in,out] vs DL4J's [out,in,kH,kW]
+        ComputationGraph stock = init(builder(6, 5, 2).addLayer("c1", new ConvolutionLayer.Builder(3, 3)
+                .stride(2, 2).padding(1, 1).nOut(3).activation(Activation.IDENTITY).build(), "in")
+                .addLayer("out", new CnnLossLayer.Builder(LossFunctions.LossFunction.MSE)
+                        .activation(Activation.IDENTITY).build(), "c1").setOutputs("out").build());
+        ComputationGraph mine = init(builder(6, 5, 2).addLayer("c1", new SameDiffConv2D(3, 2, 1, 3, 0.5, "identity"),
+                "in").addLayer("out", new CnnLossLayer.Builder(LossFunctions.LossFunction.MSE)
+                        .activation(Activation.IDENTITY).build(), "c1").setOutputs("out").build());
+        mine.getParam("c1_W").assign(stock.getParam("c1_W").permute(2, 3, 1, 0));
+        mine.getParam("c1_b").assign(stock.getParam("c1_b").reshape(3));
+        INDArray x = random(22, 2, 2, 6, 5);
+        INDArray expected = stock.outputSingle(x);
+        INDArray actual = mine.outputSingle(x);
+        assertTrue(expected.equalsWithEps(actual, 1e-10), expected + "\nvs\n" + actual);
+        assertEquals(mine.getConfiguration().toJson(),
+                ComputationGraphConfiguration.fromJson(mine.getConfiguration().toJson()).toJson());
+    }
+
     private static ComputationGraph lossGraph(ILossFunction loss, Activation activation, int classes) {
         return init(builder(4, 3, 2).addLayer("c1", conv(3, 1, classes), "in")
                 .addLayer("out", new CnnLossLayer.Builder().lossFunction(loss).activation(activation).build(), "c1")

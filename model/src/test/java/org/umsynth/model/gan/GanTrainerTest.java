@@ -157,6 +157,33 @@ class GanTrainerTest {
     }
 
     @Test
+    void resumingFromSavedGraphsContinuesTheSameLossCurve() throws Exception {
+        GanProfile micro = GanTestProfiles.micro();
+        Random r = new Random(4);
+        List<GanTrainer.Batch> batches = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            batches.add(batch(micro, List.of(phantom(32, r), phantom(32, r))));
+        }
+        GanTrainer first = new GanTrainer(micro, 14);
+        first.step(batches.get(0));
+        first.step(batches.get(1));
+        java.io.ByteArrayOutputStream combined = new java.io.ByteArrayOutputStream();
+        java.io.ByteArrayOutputStream discriminator = new java.io.ByteArrayOutputStream();
+        org.deeplearning4j.util.ModelSerializer.writeModel(first.combined(), combined, true);
+        org.deeplearning4j.util.ModelSerializer.writeModel(first.discriminator(), discriminator, true);
+        GanTrainer.StepLosses a3 = first.step(batches.get(2));
+        GanTrainer.StepLosses a4 = first.step(batches.get(3));
+
+        GanTrainer resumed = new GanTrainer(micro,
+                org.deeplearning4j.util.ModelSerializer.restoreComputationGraph(
+                        new java.io.ByteArrayInputStream(discriminator.toByteArray()), true),
+                org.deeplearning4j.util.ModelSerializer.restoreComputationGraph(
+                        new java.io.ByteArrayInputStream(combined.toByteArray()), true));
+        assertEquals(a3, resumed.step(batches.get(2)));
+        assertEquals(a4, resumed.step(batches.get(3)));
+    }
+
+    @Test
     void bilinearUpsamplingMatchesPyTorchHalfPixelCentres() {
         INDArray in = Nd4j.createFromArray(0f, 1f, 2f, 3f).reshape(1, 1, 2, 2);
         INDArray up = GanTrainer.upsampleBilinear(in, 4, 4);

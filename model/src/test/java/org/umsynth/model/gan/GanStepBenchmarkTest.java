@@ -1,0 +1,92 @@
+package org.umsynth.model.gan;
+
+import java.util.ArrayList;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.conf.ConvolutionMode;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.CnnLossLayer;
+import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.dataset.MultiDataSet;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.learning.config.Adam;
+import org.nd4j.linalg.lossfunctions.LossFunctions;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
+
+/**
+ * Milliseconds per alternating GAN step (G forward, D fit, combined fit, copies), demo profile sizes,
+ * batch 2. Not a unit test: run with {@code -Dumsynth.bench=true} (and {@code OMP_NUM_THREADS=1}).
+ */
+@EnabledIfSystemProperty(named = "umsynth.bench", matches = "true")
+class GanStepBenchmarkTest {
+    @Test
+    void stepTimes() {
+        int warmup = Integer.getInteger("umsynth.bench.warmup", 3);
+        int steps = Integer.getInteger("umsynth.bench.steps", 8);
+        for (int side : new int[] {64, 128}) {
+            GanProfile p = GanProfile.demo().withResolution(side);
+            GanTrainer t = new GanTrainer(p, 1);
+            Random r = new Random(1);
+            GanTrainer.Batch b = GanTrainerTest.batch(p, List.of(GanTrainerTest.phantom(side, r),
+                    GanTrainerTest.phantom(side, r)));
+            for (int i = 0; i < warmup; i++) {
+                t.step(b);
+            }
+            List<Double> ms = new ArrayList<>();
+            double gen = 0;
+            double dis = 0;
+            double comb = 0;
+            for (int i = 0; i < steps; i++) {
+                long a = System.nanoTime();
+                var fake = t.generate(b.condition());
+                long a1 = System.nanoTime();
+                t.discriminatorPhase(b, fake[0]);
+                long a2 = System.nanoTime();
+                t.generatorPhase(b, fake);
+                long a3 = System.nanoTime();
+                ms.add((a3 - a) / 1e6);
+                gen += (a1 - a) / 1e6;
+                dis += (a2 - a1) / 1e6;
+                comb += (a3 - a2) / 1e6;
+            }
+            ms.sort(Double::compare);
+            System.out.printf("BENCH %dx%d demo (ngf %d, %d down, %d blocks) batch 2, OMP_NUM_THREADS=%s: "
+                    + "median %.0f ms/step (min %.0f, max %.0f); mean G.output %.0f, D fit %.0f, combined fit %.0f"
+                    + "; G %d params, D %d params%n", side, side, p.ngf(), p.downsamplings(), p.residualBlocks(),
+                    System.getenv("OMP_NUM_THREADS"), ms.get(ms.size() / 2), ms.get(0), ms.get(ms.size() - 1),
+                    gen / steps, dis / steps, comb / steps, t.generator().numParams(), t.discriminator().numParams());
+        }
+    }
+
+    @Test
+    void stockVersusSameDiffConvolution() {
+        for (boolean sdConv : new boolean[] {false, true, false, true}) {
+            ComputationGraphConfiguration.GraphBuilder b = new NeuralNetConfiguration.Builder().updater(new Adam(1e-4))
+                    .convolutionMode(ConvolutionMode.Truncate).graphBuilder().addInputs("in")
+                    .setInputTypes(InputType.convolutional(64, 64, 16));
+            String last = "in";
+            for (int i = 0; i < 4; i++) {
+                b.addLayer("c" + i, sdConv ? new SameDiffConv2D(3, 1, 1, 16, 0.02, "identity")
+                        : new ConvolutionLayer.Builder(3, 3).padding(1, 1).nOut(16).activation(Activation.IDENTITY).build(), last);
+                last = "c" + i;
+            }
+            b.addLayer("out", new CnnLossLayer.Builder(LossFunctions.LossFunction.MSE).activation(Activation.IDENTITY).build(), last);
+            ComputationGraph g = new ComputationGraph(b.setOutputs("out").build());
+            g.init();
+            MultiDataSet m = new MultiDataSet(Nd4j.rand(DataType.FLOAT, 2, 16, 64, 64), Nd4j.rand(DataType.FLOAT, 2, 16, 64, 64));
+            for (int i = 0; i < 3; i++) g.fit(m);
+            long t = System.nanoTime();
+            for (int i = 0; i < 10; i++) g.fit(m);
+            double fit = (System.nanoTime() - t) / 1e7;
+            t = System.nanoTime();
+            for (int i = 0; i < 10; i++) g.output(m.getFeatures());
+            System.out.printf("CONV sameDiff=%s fit %.1f ms, output %.1f ms (4 convs 3x3 16->16 @64x64, batch 2)%n", sdConv, fit, (System.nanoTime() - t) / 1e7);
+        }
+    }
+}
