@@ -44,6 +44,21 @@ public final class GanTrainer {
             return new Batch(condition, realImage, segLabels, null, p.segWeightLabelled());
         }
 
+        /**
+         * A pseudo-labelled (unlabelled) batch: the frozen G snapshot's one-hot argmax as labels, counted only
+         * under {@code confidence} (from {@link GanTrainer#confidenceMask}), weight {@code profile.segWeightPseudo()}.
+         */
+        public static Batch pseudoLabelled(GanProfile p, INDArray condition, INDArray realImage,
+                INDArray pseudoLabels, INDArray confidence) {
+            return new Batch(condition, realImage, pseudoLabels, Objects.requireNonNull(confidence, "confidence"),
+                    p.segWeightPseudo());
+        }
+
+        /** No segmentation supervision at all (image GAN + L1 only). */
+        public static Batch imageOnly(INDArray condition, INDArray realImage) {
+            return new Batch(condition, realImage, null, null, 0.0);
+        }
+
         public int size() {
             return (int) condition.size(0);
         }

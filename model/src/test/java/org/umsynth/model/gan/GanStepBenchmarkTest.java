@@ -66,27 +66,46 @@ class GanStepBenchmarkTest {
 
     @Test
     void stockVersusSameDiffConvolution() {
-        for (boolean sdConv : new boolean[] {false, true, false, true}) {
-            ComputationGraphConfiguration.GraphBuilder b = new NeuralNetConfiguration.Builder().updater(new Adam(1e-4))
-                    .convolutionMode(ConvolutionMode.Truncate).graphBuilder().addInputs("in")
-                    .setInputTypes(InputType.convolutional(64, 64, 16));
-            String last = "in";
-            for (int i = 0; i < 4; i++) {
-                b.addLayer("c" + i, sdConv ? new SameDiffConv2D(3, 1, 1, 16, 0.02, "identity")
-                        : new ConvolutionLayer.Builder(3, 3).padding(1, 1).nOut(16).activation(Activation.IDENTITY).build(), last);
-                last = "c" + i;
+        // {kernel, channels in, channels out, repeat}: the generator's 3x3 trunk convs and its 7x7 heads
+        for (int[] c : new int[][] {{3, 16, 16, 4}, {7, 16, 3, 1}}) {
+            for (boolean sdConv : new boolean[] {false, true, false, true}) {
+                timeConvolutions(c[0], c[1], c[2], c[3], sdConv);
             }
-            b.addLayer("out", new CnnLossLayer.Builder(LossFunctions.LossFunction.MSE).activation(Activation.IDENTITY).build(), last);
-            ComputationGraph g = new ComputationGraph(b.setOutputs("out").build());
-            g.init();
-            MultiDataSet m = new MultiDataSet(Nd4j.rand(DataType.FLOAT, 2, 16, 64, 64), Nd4j.rand(DataType.FLOAT, 2, 16, 64, 64));
-            for (int i = 0; i < 3; i++) g.fit(m);
-            long t = System.nanoTime();
-            for (int i = 0; i < 10; i++) g.fit(m);
-            double fit = (System.nanoTime() - t) / 1e7;
-            t = System.nanoTime();
-            for (int i = 0; i < 10; i++) g.output(m.getFeatures());
-            System.out.printf("CONV sameDiff=%s fit %.1f ms, output %.1f ms (4 convs 3x3 16->16 @64x64, batch 2)%n", sdConv, fit, (System.nanoTime() - t) / 1e7);
         }
+    }
+
+    private static void timeConvolutions(int k, int in, int out, int repeat, boolean sdConv) {
+        int pad = k / 2;
+        ComputationGraphConfiguration.GraphBuilder b = new NeuralNetConfiguration.Builder().updater(new Adam(1e-4))
+                .convolutionMode(ConvolutionMode.Truncate).graphBuilder().addInputs("in")
+                .setInputTypes(InputType.convolutional(64, 64, in));
+        String last = "in";
+        for (int i = 0; i < repeat; i++) {
+            int nIn = i == 0 ? in : out;
+            b.addLayer("c" + i, sdConv ? new SameDiffConv2D(k, 1, pad, out, 0.02, "identity")
+                    : new ConvolutionLayer.Builder(k, k).padding(pad, pad).nOut(out)
+                            .activation(Activation.IDENTITY).build(), last);
+            last = "c" + i;
+        }
+        b.addLayer("out", new CnnLossLayer.Builder(LossFunctions.LossFunction.MSE).activation(Activation.IDENTITY)
+                .build(), last);
+        ComputationGraph g = new ComputationGraph(b.setOutputs("out").build());
+        g.init();
+        MultiDataSet m = new MultiDataSet(Nd4j.rand(DataType.FLOAT, 2, in, 64, 64),
+                Nd4j.rand(DataType.FLOAT, 2, out, 64, 64));
+        for (int i = 0; i < 3; i++) {
+            g.fit(m);
+        }
+        long t = System.nanoTime();
+        for (int i = 0; i < 10; i++) {
+            g.fit(m);
+        }
+        double fit = (System.nanoTime() - t) / 1e7;
+        t = System.nanoTime();
+        for (int i = 0; i < 10; i++) {
+            g.output(m.getFeatures());
+        }
+        System.out.printf("CONV %dx %dx%d %d->%d @64x64 batch 2, sameDiff=%s: fit %.1f ms, output %.1f ms%n", repeat,
+                k, k, in, out, sdConv, fit, (System.nanoTime() - t) / 1e7);
     }
 }

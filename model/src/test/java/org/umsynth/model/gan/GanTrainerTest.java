@@ -184,6 +184,34 @@ class GanTrainerTest {
     }
 
     @Test
+    void segConditionedBaselineTrainsWithTheSameNetworks() {
+        GanProfile seg = GanTestProfiles.micro().withConditioning(Conditioning.SEG);
+        GanTrainer t = new GanTrainer(seg, 15);
+        Random r = new Random(5);
+        List<float[]> cond = new ArrayList<>();
+        List<float[]> img = new ArrayList<>();
+        List<float[]> oneHot = new ArrayList<>();
+        for (int i = 0; i < 2; i++) {
+            Sample s = phantom(32, r);
+            byte[] label = new byte[s.label().length];
+            for (int j = 0; j < label.length; j++) {
+                label[j] = (byte) s.label()[j];
+            }
+            cond.add(GanInputs.segCondition(label, 3, 32, 32));
+            img.add(s.image());
+            oneHot.add(GanInputs.oneHot(label, 3));
+        }
+        GanTrainer.Batch b = GanTrainer.Batch.labelled(seg, GanInputs.batch(cond, 4, 32, 32),
+                GanInputs.batch(img, 1, 32, 32), GanInputs.batch(oneHot, 3, 32, 32));
+        GanTrainer.StepLosses first = t.step(b);
+        GanTrainer.StepLosses second = t.step(b);
+        assertTrue(Double.isFinite(first.discriminator()) && Double.isFinite(second.generatorTotal()));
+        // one-hot (3) + edges in G; plus the image in D
+        assertArrayEquals(new long[] {4, 4, 7, 7}, t.generator().getParam("g_conv0_W").shape());
+        assertArrayEquals(new long[] {4, 5, 4, 4}, t.discriminator().getParam("d0_conv0_W").shape());
+    }
+
+    @Test
     void bilinearUpsamplingMatchesPyTorchHalfPixelCentres() {
         INDArray in = Nd4j.createFromArray(0f, 1f, 2f, 3f).reshape(1, 1, 2, 2);
         INDArray up = GanTrainer.upsampleBilinear(in, 4, 4);
