@@ -91,6 +91,12 @@ class GanNetworksTest {
         }
         assertEquals(7, micro.discriminatorOutputSide(0));
         assertEquals(5, micro.discriminatorOutputSide(1));
+        // the second scale's 3x3 average pool does not count the zero padding (count_include_pad=False)
+        INDArray pooled = d.getLayer("d1_pool").activate(Nd4j.ones(DataType.FLOAT, 1, 3, 32, 32), false,
+                org.deeplearning4j.nn.workspace.LayerWorkspaceMgr.noWorkspaces());
+        assertArrayEquals(new long[] {1, 3, 16, 16}, pooled.shape());
+        assertEquals(1.0, pooled.minNumber().doubleValue(), 1e-6);
+        assertEquals(1.0, pooled.maxNumber().doubleValue(), 1e-6);
         // N(0, 0.02) weights, zero biases
         INDArray w = g.getParam("g_res0_conv1_W");
         assertEquals(0.02, w.stdNumber().doubleValue(), 0.004);

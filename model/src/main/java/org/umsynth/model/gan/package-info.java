@@ -1,0 +1,24 @@
+/**
+ * The multi-task conditional GAN of the paper (SPEC section 4), without Spark.
+ *
+ * <ul>
+ *   <li>{@link org.umsynth.model.gan.GanProfile}: sizes and constants ({@code paper()}, {@code demo()});
+ *       {@link org.umsynth.model.gan.Conditioning}: {@code um} (the method) or {@code seg} (the baseline).</li>
+ *   <li>{@link org.umsynth.model.gan.GanNetworks}: the generator (two heads), the multi-scale PatchGAN and
+ *       the combined G + frozen-D graph, as DL4J computation graphs sharing layer names.</li>
+ *   <li>Custom layers missing from DL4J 1.0.0-M2.1: {@link org.umsynth.model.gan.InstanceNorm},
+ *       {@link org.umsynth.model.gan.ReflectionPad2D}, {@link org.umsynth.model.gan.SameDiffConv2D}, all with
+ *       {@link org.umsynth.model.gan.SameDiffGradientFix}.</li>
+ *   <li>Losses: {@link org.umsynth.model.gan.DiceCeLoss} (masked soft Dice + CE) and
+ *       {@link org.umsynth.model.gan.PixelMeanLoss} (mean L1 / BCE per example).</li>
+ *   <li>{@link org.umsynth.model.gan.GanTrainer}: one alternating step; pseudo-labels and the D-confidence
+ *       mask for the semi-supervised pass. {@link org.umsynth.model.gan.GanInputs}: table pixels to arrays.</li>
+ * </ul>
+ *
+ * <p>One epoch of the semi-supervised schedule with this API: for each labelled minibatch,
+ * {@code trainer.step(Batch.labelled(...))}; then snapshot G ({@code trainer.generator().clone()}); for each
+ * unlabelled minibatch, {@code probs = snapshot.output(false, cond)[1]},
+ * {@code mask = trainer.confidenceMask(cond, snapshot.output(false, cond)[0], 0.5)},
+ * {@code trainer.step(Batch.pseudoLabelled(p, cond, real, GanTrainer.pseudoLabels(probs), mask))}.
+ */
+package org.umsynth.model.gan;
