@@ -4,34 +4,13 @@ import java.util.List;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.umsynth.model.um.HuWindow;
-import org.umsynth.model.um.UnsupervisedMask;
 
 /**
- * Conversions between table pixels (SPEC section 2: HU slices, uint8 UM and label maps) and the
- * channel-first float arrays the networks see.
+ * Minibatches for the networks from per-sample channel-first arrays (conditioning, images and labels
+ * come from {@link org.umsynth.model.train.TrainingPair}), and network outputs back to table pixels.
  */
 public final class GanInputs {
     private GanInputs() {}
-
-    /** {@code um} conditioning: UM scaled to [-1, 1] and its edge map, {@code float[2*H*W]}. */
-    public static float[] umCondition(byte[] um, int width, int height) {
-        return UnsupervisedMask.generatorInput(um, width, height);
-    }
-
-    /**
-     * {@code seg} conditioning (the baseline): the one-hot label map (C channels) and the label map's edge
-     * map (1 where a 4-neighbour has another class), {@code float[(C+1)*H*W]}.
-     */
-    public static float[] segCondition(byte[] label, int classes, int width, int height) {
-        float[] oneHot = oneHot(label, classes);
-        byte[] edges = UnsupervisedMask.edges(label, width, height);
-        float[] out = new float[(classes + 1) * label.length];
-        System.arraycopy(oneHot, 0, out, 0, oneHot.length);
-        for (int i = 0; i < edges.length; i++) {
-            out[oneHot.length + i] = edges[i];
-        }
-        return out;
-    }
 
     /** One-hot {@code float[C*H*W]} of a label map; fails on a value outside [0, classes). */
     public static float[] oneHot(byte[] label, int classes) {
@@ -48,16 +27,10 @@ public final class GanInputs {
         return out;
     }
 
-    /** The real image for the networks: HU windowed to [-1500, 100], then mapped to [-1, 1]. */
-    public static float[] image(float[] hu) {
-        float[] w = HuWindow.apply(hu);
-        for (int i = 0; i < w.length; i++) {
-            w[i] = (float) (w[i] / 127.5 - 1.0);
-        }
-        return w;
-    }
-
-    /** Inverse of {@link #image}: a generated [-1, 1] image back to HU (inside the window). */
+    /**
+     * A generated [-1, 1] image back to HU (inside the window): the inverse of
+     * {@link org.umsynth.model.train.TrainingPair}'s {@code windowed / 127.5 - 1}.
+     */
     public static float[] hu(float[] image) {
         float[] out = new float[image.length];
         for (int i = 0; i < image.length; i++) {

@@ -1,6 +1,7 @@
 package org.umsynth.model.gan;
 
 import java.util.Objects;
+import org.umsynth.model.train.Conditioning;
 
 /**
  * Sizes and training constants of the conditional GAN (SPEC section 4). {@link #paper()} holds the

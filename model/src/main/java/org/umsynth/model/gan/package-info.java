@@ -3,7 +3,7 @@
  *
  * <ul>
  *   <li>{@link org.umsynth.model.gan.GanProfile}: sizes and constants ({@code paper()}, {@code demo()});
- *       {@link org.umsynth.model.gan.Conditioning}: {@code um} (the method) or {@code seg} (the baseline).</li>
+ *       {@link org.umsynth.model.train.Conditioning}: {@code um} (the method) or {@code seg} (the baseline).</li>
  *   <li>{@link org.umsynth.model.gan.GanNetworks}: the generator (two heads), the multi-scale PatchGAN and
  *       the combined G + frozen-D graph, as DL4J computation graphs sharing layer names.</li>
  *   <li>Custom layers missing from DL4J 1.0.0-M2.1: {@link org.umsynth.model.gan.InstanceNorm},
@@ -12,7 +12,8 @@
  *   <li>Losses: {@link org.umsynth.model.gan.DiceCeLoss} (masked soft Dice + CE) and
  *       {@link org.umsynth.model.gan.PixelMeanLoss} (mean L1 / BCE per example).</li>
  *   <li>{@link org.umsynth.model.gan.GanTrainer}: one alternating step; pseudo-labels and the D-confidence
- *       mask for the semi-supervised pass. {@link org.umsynth.model.gan.GanInputs}: table pixels to arrays.</li>
+ *       mask for the semi-supervised pass. {@link org.umsynth.model.gan.GanInputs}: per-sample arrays (e.g. from
+ *       {@link org.umsynth.model.train.TrainingPair}) to minibatches and back.</li>
  * </ul>
  *
  * <p>One epoch of the semi-supervised schedule with this API: for each labelled minibatch,

@@ -17,6 +17,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.umsynth.model.train.Conditioning;
+import org.umsynth.model.train.TrainingPair;
 import org.umsynth.model.um.UnsupervisedMask;
 
 class GanTrainerTest {
@@ -214,7 +216,7 @@ class GanTrainerTest {
             for (int j = 0; j < label.length; j++) {
                 label[j] = (byte) s.label()[j];
             }
-            cond.add(GanInputs.segCondition(label, 3, 32, 32));
+            cond.add(TrainingPair.segInput(label, 32, 3));
             img.add(s.image());
             oneHot.add(GanInputs.oneHot(label, 3));
         }
