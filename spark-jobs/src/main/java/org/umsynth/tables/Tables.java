@@ -16,6 +16,8 @@ import org.apache.spark.sql.types.StructType;
 public final class Tables {
     public static final String SLICES = "slices";
     public static final String MASKS = "masks";
+    /** Folder of synthetic sets: {@code synthetic/<name>} per set. */
+    public static final String SYNTHETIC = "synthetic";
     /** Rejected inputs of all stages; each stage owns the partition {@code stage=<name>}. */
     public static final String QUARANTINE = "quarantine";
 
@@ -50,6 +52,33 @@ public final class Tables {
             field("split", StringType, false),
             field("labelled", org.apache.spark.sql.types.DataTypes.BooleanType, false),
             field("montage_slices", org.apache.spark.sql.types.DataTypes.createArrayType(IntegerType, false), true),
+    });
+
+    /**
+     * {@code synthetic/<name>}: one annotated synthetic slice per row with its provenance: the UM it
+     * came from ({@code case_id}, {@code slice_index}, the {@code um} actually used after perturbation),
+     * {@code sample} (k-th sample of that UM), {@code seed}, generator {@code model_id} and
+     * {@code checkpoint}, {@code perturbation} (JSON), {@code code_version}. Spacing is the source slice's
+     * scaled to the working resolution.
+     */
+    public static final StructType SYNTHETIC_SCHEMA = new StructType(new StructField[]{
+            field("sample_id", StringType, false),
+            field("case_id", StringType, false),
+            field("slice_index", IntegerType, false),
+            field("sample", IntegerType, false),
+            field("seed", org.apache.spark.sql.types.DataTypes.LongType, false),
+            field("model_id", StringType, false),
+            field("checkpoint", StringType, false),
+            field("perturbation", StringType, false),
+            field("rows", IntegerType, false),
+            field("cols", IntegerType, false),
+            field("spacing_x", DoubleType, false),
+            field("spacing_y", DoubleType, false),
+            field("spacing_z", DoubleType, false),
+            field("image", BinaryType, false),
+            field("seg", BinaryType, false),
+            field("um", BinaryType, false),
+            field("code_version", StringType, false),
     });
 
     public static final StructType QUARANTINE_SCHEMA = new StructType(new StructField[]{
