@@ -70,12 +70,24 @@ public final class TrainJob implements Callable<Integer> {
     @Option(names = "--resume", description = "continue the run from its latest checkpoint")
     boolean resume;
 
+    @Option(names = "--plan", description = "print the profile and the networks' parameter counts, then exit "
+            + "(no Spark, no parameters allocated: works for the paper profile on a laptop)")
+    boolean plan;
+
     /** What a run did. */
     public record Summary(String run, long iterations, int epochs, long pairs, long labelledPairs, double seconds,
             double samplesPerSecond, Path runDir, Path lastCheckpoint) {}
 
     @Override
     public Integer call() throws Exception {
+        if (plan) {
+            TrainConfig config = org.umsynth.config.ConfigBinder.bind(new TrainConfig(), common.configSource());
+            if (mode != null) {
+                config.mode = Conditioning.valueOf(mode.toUpperCase(Locale.ROOT));
+            }
+            System.out.print(plan(config));
+            return 0;
+        }
         return common.run("train", new TrainConfig(), config -> {
             if (mode != null) {
                 config.mode = Conditioning.valueOf(mode.toUpperCase(Locale.ROOT));
@@ -232,6 +244,20 @@ public final class TrainJob implements Callable<Integer> {
         } finally {
             fs.delete(exportDir, true);
         }
+    }
+
+    /** The profile and parameter counts of G, D and the combined graph, from the configurations alone. */
+    public static String plan(TrainConfig config) {
+        config.validate();
+        GanProfile p = config.ganProfile();
+        long g = GanNetworks.parameterCount(GanNetworks.generatorConfiguration(p, DataType.FLOAT, 0));
+        long d = GanNetworks.parameterCount(GanNetworks.discriminatorConfiguration(p, DataType.FLOAT, 0));
+        long both = GanNetworks.parameterCount(GanNetworks.combinedConfiguration(p, DataType.FLOAT, 0));
+        return String.format(Locale.ROOT, "train plan: profile %s %s%n  generator %,d parameters, discriminator %,d, "
+                        + "combined %,d%n  %d + %d decay epochs, batch %d per worker, %d minibatches per worker per round, "
+                        + "averaging every %d%n", config.profile.name().toLowerCase(Locale.ROOT),
+                GanCheckpoint.profileToMap(p), g, d, both, p.epochs(), p.decayEpochs(), p.batchSize(),
+                config.roundBatches, config.averagingFrequencyOrDefault());
     }
 
     /** pix2pixHD: constant for {@code epochs}, then linear decay over {@code decayEpochs} (epoch 0-based). */

@@ -111,6 +111,18 @@ class TrainJobTest extends SparkTestBase {
     }
 
     @Test
+    void paperProfilePlanHasTheReferenceParameterCounts() {
+        TrainConfig paper = new TrainConfig();
+        paper.profile = TrainConfig.Profile.PAPER;
+        String plan = TrainJob.plan(paper);
+        // pix2pixHD GlobalGenerator (2 heads) and 2-scale PatchGAN at input 2 (+1 image): see bench/gan/README.md
+        assertTrue(plan.contains("generator 182,443,268 parameters, discriminator 5,529,474, combined 187,972,742"), plan);
+        assertTrue(plan.contains("resolution=1024"), plan);
+        assertEquals(1.0e-4, TrainJob.learningRate(paper.ganProfile(), 350), 1e-12, "half-way through the decay");
+        assertEquals(2.0e-4, TrainJob.learningRate(paper.ganProfile(), 299), 1e-12);
+    }
+
+    @Test
     void validationNamesTheProblemBeforeTraining() throws IOException {
         TrainConfig wrongSize = micro();
         wrongSize.resolution = 64;
