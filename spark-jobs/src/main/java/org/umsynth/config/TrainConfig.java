@@ -74,6 +74,10 @@ public class TrainConfig extends StageConfig {
     @Setting(value = "fewest labelled training cases needed to start", min = 0, max = 1000000)
     public int minLabelledCases = 1;
 
+    @Setting(value = "use the manual labels of only this many labelled training cases (the first by case id; the "
+            + "others count as unlabelled), to study few labels; 0: all", min = 0, max = 1000000)
+    public int labelledCases = 0;
+
     @Setting("um mode: semi-supervised pass with pseudo-labels on unlabelled cases (false: those cases train "
             + "the image only)")
     public boolean semiSupervised = true;

@@ -146,7 +146,8 @@ public final class TrainJob implements Callable<Integer> {
                 generator.numParams(), discriminator.numParams(), workers, config.roundBatches, profile.batchSize());
 
         Path exportDir = new Path(runDir, "_export");
-        try (TrainingData trainingData = TrainingData.load(store, profile, config.minLabelledCases, workers,
+        try (TrainingData trainingData = TrainingData.load(store, profile, config.minLabelledCases,
+                config.labelledCases, workers,
                 Math.max(config.monitorSamples, config.samples));
              LossLog log = LossLog.open(fs, new Path(runDir, "log/losses.jsonl"),
                      restored != null ? restored.state().iteration() : 0)) {

@@ -101,8 +101,23 @@ public final class TrainingData implements AutoCloseable {
      */
     public static TrainingData load(TableStore store, GanProfile profile, int minLabelledCases, int partitions,
             int monitorCount) throws IOException {
+        return load(store, profile, minLabelledCases, 0, partitions, monitorCount);
+    }
+
+    /**
+     * As {@link #load(TableStore, GanProfile, int, int, int)}, keeping the manual labels of only the first
+     * {@code labelledCases} labelled cases by case id (0: all); the other cases' masks count as unlabelled.
+     */
+    public static TrainingData load(TableStore store, GanProfile profile, int minLabelledCases, int labelledCases,
+            int partitions, int monitorCount) throws IOException {
         Conditioning mode = profile.conditioning();
         Dataset<Row> masks = store.read(Tables.MASKS).filter(col("split").equalTo("train"));
+        if (labelledCases > 0) {
+            List<String> keep = new ArrayList<>();
+            masks.filter(col("labelled")).select("case_id").distinct().orderBy("case_id").limit(labelledCases)
+                    .collectAsList().forEach(r -> keep.add(r.getString(0)));
+            masks = masks.withColumn("labelled", col("labelled").and(col("case_id").isin(keep.toArray())));
+        }
         if (mode == Conditioning.SEG) {
             masks = masks.filter(col("labelled"));
         }

@@ -159,6 +159,11 @@ class TrainJobTest extends SparkTestBase {
             assertEquals(6, d.size(), "seg mode: labelled cases only");
             assertEquals(0, d.unlabelled().length);
         }
+        try (TrainingData d = TrainingData.load(new TableStore(spark, data), p, 1, 1, 2, 2)) {
+            assertArrayEquals(new long[] {0, 1, 2}, d.labelled(), "only case0 keeps its labels");
+            assertEquals(9, d.unlabelled().length);
+            assertNull(d.pairs().lookup(3L).get(0).label(), "case1 trains as unlabelled");
+        }
     }
 
     @Test
