@@ -30,7 +30,7 @@ import org.umsynth.model.train.Conditioning;
 public record GanProfile(int resolution, int ngf, int ndf, int downsamplings, int residualBlocks,
         int discriminatorLayers, int discriminatorScales, int classes, Conditioning conditioning, int batchSize,
         double learningRate, double beta1, int epochs, int decayEpochs, double l1Weight, double segWeightLabelled,
-        double segWeightPseudo, double initStd, double diceSmooth) {
+        double segWeightPseudo, double initStd, double diceSmooth) implements java.io.Serializable {
 
     public GanProfile {
         Objects.requireNonNull(conditioning, "conditioning");

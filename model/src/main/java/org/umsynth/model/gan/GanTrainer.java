@@ -128,6 +128,18 @@ public final class GanTrainer {
      * Returns L_D before the update.
      */
     public double discriminatorPhase(Batch batch, INDArray fakeImage) {
+        discriminator.fit(discriminatorData(profile, batch, fakeImage));
+        double loss = discriminator.score();
+        GanNetworks.copyParameters(discriminator, combined, GanNetworks::isDiscriminatorLayer);
+        return loss;
+    }
+
+    /**
+     * The D-phase minibatch: {@code [condition, real image]} pairs labelled 1 followed by
+     * {@code [condition, fake image]} pairs labelled 0, one all-0/all-1 patch-map label per D scale.
+     * Public so Spark executors build exactly what the local trainer fits.
+     */
+    public static MultiDataSet discriminatorData(GanProfile profile, Batch batch, INDArray fakeImage) {
         INDArray real = Nd4j.concat(1, batch.condition(), batch.realImage());
         INDArray fake = Nd4j.concat(1, batch.condition(), fakeImage);
         int n = batch.size();
@@ -138,23 +150,16 @@ public final class GanTrainer {
             labels[s] = Nd4j.zeros(real.dataType(), 2L * n, 1, side, side);
             labels[s].get(NDArrayIndex.interval(0, n)).assign(1.0);
         }
-        discriminator.fit(new MultiDataSet(new INDArray[] {Nd4j.concat(0, real, fake)}, labels));
-        double loss = discriminator.score();
-        GanNetworks.copyParameters(discriminator, combined, GanNetworks::isDiscriminatorLayer);
-        return loss;
+        return new MultiDataSet(new INDArray[] {Nd4j.concat(0, real, fake)}, labels);
     }
 
     /**
-     * Fits the combined graph once (GAN vs label 1 on every scale + L1 + weighted Dice/CE under the mask),
-     * then copies G's parameters into {@link #generator()}. {@code fakeBefore} must be G's output for this
-     * batch before the update (it gives the L1/Dice/CE terms of the report without another forward pass).
+     * The G-phase minibatch of the combined graph: input the condition; labels the real image (L1),
+     * the segmentation labels (all-zero with an all-zero mask when the batch has none) with their
+     * per-pixel mask, and 1 for every D scale. The segmentation weight is not in the data: set it on the
+     * graph ({@link GanNetworks#setSegmentationWeight}).
      */
-    public StepLosses generatorPhase(Batch batch, INDArray[] fakeBefore) {
-        // L_D is not known here: NaN in the report
-        return generatorPhase(batch, fakeBefore, Double.NaN);
-    }
-
-    private StepLosses generatorPhase(Batch batch, INDArray[] fakeBefore, double dLoss) {
+    public static MultiDataSet generatorData(GanProfile profile, Batch batch) {
         int n = batch.size();
         int side = profile.resolution();
         DataType type = batch.condition().dataType();
@@ -171,9 +176,26 @@ public final class GanTrainer {
             int d = profile.discriminatorOutputSide(s);
             labels[2 + s] = Nd4j.ones(type, n, 1, d, d);
         }
+        return new MultiDataSet(new INDArray[] {batch.condition()}, labels, null, masks);
+    }
+
+    /**
+     * Fits the combined graph once (GAN vs label 1 on every scale + L1 + weighted Dice/CE under the mask),
+     * then copies G's parameters into {@link #generator()}. {@code fakeBefore} must be G's output for this
+     * batch before the update (it gives the L1/Dice/CE terms of the report without another forward pass).
+     */
+    public StepLosses generatorPhase(Batch batch, INDArray[] fakeBefore) {
+        // L_D is not known here: NaN in the report
+        return generatorPhase(batch, fakeBefore, Double.NaN);
+    }
+
+    private StepLosses generatorPhase(Batch batch, INDArray[] fakeBefore, double dLoss) {
+        MultiDataSet data = generatorData(profile, batch);
+        INDArray segLabels = data.getLabels(1);
+        INDArray segMask = data.getLabelsMaskArray(1);
         DiceCeLoss segLoss = GanNetworks.segmentationLoss(combined);
         segLoss.setWeight(batch.segWeight());
-        combined.fit(new MultiDataSet(new INDArray[] {batch.condition()}, labels, null, masks));
+        combined.fit(data);
         double total = combined.score();
         GanNetworks.copyParameters(combined, generator, GanNetworks::isGeneratorLayer);
 
@@ -186,11 +208,59 @@ public final class GanTrainer {
     }
 
     /**
+     * Losses of the current networks on a batch without training (a monitor batch): {@code gan} is the
+     * G-side BCE of D(fake) against 1 summed over scales, {@code discriminator} L_D summed over scales,
+     * {@code l1}, {@code dice}, {@code crossEntropy} as in {@link StepLosses} (Dice/CE unweighted; NaN when
+     * the batch has no labels), {@code generatorTotal} the weighted sum with the batch's segmentation weight.
+     */
+    public static StepLosses evaluate(GanProfile profile, ComputationGraph generator, ComputationGraph discriminator,
+            Batch batch) {
+        INDArray[] fake = generator.output(false, batch.condition());
+        INDArray[] onFake = discriminator.output(false, Nd4j.concat(1, batch.condition(), fake[0]));
+        INDArray[] onReal = discriminator.output(false, Nd4j.concat(1, batch.condition(), batch.realImage()));
+        double gan = 0;
+        double dLoss = 0;
+        for (int s = 0; s < onFake.length; s++) {
+            double fakeAsReal = meanBce(onFake[s], true);
+            gan += fakeAsReal;
+            dLoss += 0.5 * (meanBce(onReal[s], true) + meanBce(onFake[s], false));
+        }
+        double l1 = fake[0].sub(batch.realImage()).norm1Number().doubleValue() / fake[0].length();
+        double dice = Double.NaN;
+        double ce = Double.NaN;
+        if (batch.segLabels() != null) {
+            DiceCeLoss loss = new DiceCeLoss(profile.resolution() * profile.resolution(), 1.0, profile.diceSmooth());
+            DiceCeLoss.Evaluation e = loss.evaluate(pixelRows(batch.segLabels()), logits(fake[1]),
+                    batch.segMask() == null ? null : pixelRows(batch.segMask()), profile.classes(), false);
+            dice = e.meanDice();
+            ce = e.meanCrossEntropy();
+        }
+        double seg = batch.segLabels() == null ? 0 : batch.segWeight() * (dice + ce);
+        return new StepLosses(dLoss, gan, l1, dice, ce, gan + profile.l1Weight() * l1 + seg);
+    }
+
+    private static double meanBce(INDArray probabilities, boolean target) {
+        double[] p = probabilities.dup('c').data().asDouble();
+        double sum = 0;
+        for (double v : p) {
+            double q = target ? v : 1 - v;
+            sum -= Math.log(Math.max(q, 1e-12));
+        }
+        return sum / p.length;
+    }
+
+    /**
      * Pixels where D, shown {@code [condition, image]}, finds the image real: D's full-resolution (scale 0)
      * patch map, bilinearly upsampled to H x W (PyTorch {@code interpolate(mode='bilinear',
      * align_corners=False)}), {@code > threshold}. Returns {@code [N, 1, H, W]} of 0/1: the pseudo-label mask.
      */
     public INDArray confidenceMask(INDArray condition, INDArray image, double threshold) {
+        return confidenceMask(profile, discriminator, condition, image, threshold);
+    }
+
+    /** {@link #confidenceMask(INDArray, INDArray, double)} with a given discriminator (e.g. on an executor). */
+    public static INDArray confidenceMask(GanProfile profile, ComputationGraph discriminator, INDArray condition,
+            INDArray image, double threshold) {
         INDArray patches = discriminator.output(false, Nd4j.concat(1, condition, image))[0];
         return upsampleBilinear(patches, profile.resolution(), profile.resolution()).gt(threshold)
                 .castTo(condition.dataType());
