@@ -12,6 +12,7 @@ import org.umsynth.jobs.IngestJob;
 import org.umsynth.jobs.InspectJob;
 import org.umsynth.jobs.MasksJob;
 import org.umsynth.jobs.PhantomJob;
+import org.umsynth.jobs.SynthesizeJob;
 import org.umsynth.jobs.TrainJob;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -19,7 +20,8 @@ import picocli.CommandLine.Command;
 /** The {@code umsynth} command line: one subcommand per job. */
 @Command(name = "umsynth", mixinStandardHelpOptions = true, version = "umsynth 0.1.0",
         description = "Unsupervised mask-guided annotated CT image synthesis on Apache Spark.",
-        subcommands = {PhantomJob.class, IngestJob.class, MasksJob.class, TrainJob.class, InspectJob.class})
+        subcommands = {PhantomJob.class, IngestJob.class, MasksJob.class, TrainJob.class, SynthesizeJob.class,
+                InspectJob.class})
 public final class Umsynth implements Runnable {
 
     @Override

@@ -17,6 +17,7 @@ public final class StageConfigs {
         all.put("phantom", PhantomConfig::new);
         all.put("masks", MasksConfig::new);
         all.put("train", TrainConfig::new);
+        all.put("synthesize", SynthesizeConfig::new);
         ALL = java.util.Collections.unmodifiableMap(all);
     }
 
