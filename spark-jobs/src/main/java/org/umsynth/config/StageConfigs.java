@@ -16,6 +16,7 @@ public final class StageConfigs {
         all.put("ingest", IngestConfig::new);
         all.put("phantom", PhantomConfig::new);
         all.put("masks", MasksConfig::new);
+        all.put("metrics", MetricsConfig::new);
         ALL = java.util.Collections.unmodifiableMap(all);
     }
 

@@ -9,8 +9,8 @@ import java.util.SplittableRandom;
  * weighted moments is then the moments of a bootstrap resample (of random size, mean N), computed
  * in one streaming pass with no stored features, identical whatever the partitioning, task order or
  * retries. Memory: B extra moment sets, {@code B * d (d + 1) / 2 * 8} bytes per task and set
- * (168 MB for B = 10, d = 2048), so B stays small by default; the percentile interval of B
- * replicates is a coarse CI (with B = 10 the 2.5/97.5 percentiles are the extreme replicates).
+ * (168 MB for B = 10, d = 2048), so B stays small by default; an interval from B replicates is a
+ * coarse CI (with B = 10 the 2.5/97.5 percentiles are nearly the extreme replicates).
  *
  * <p>Why not bootstrap partition-level blocks: their number depends on the partitioning, they are
  * not exchangeable when a partition holds one case's slices, and they give few resampling units.
@@ -52,6 +52,22 @@ public final class PoissonBootstrap {
         double[] s = replicates.clone();
         Arrays.sort(s);
         return new double[]{quantile(s, (1 - level) / 2), quantile(s, (1 + level) / 2)};
+    }
+
+    /**
+     * The percentile interval shifted by the bootstrap's bias estimate {@code mean(replicates) -
+     * estimate}, then clamped at {@code floor}. FID needs this: it is biased upward by a term that
+     * grows as the number of distinct images shrinks, and a resample holds only ~63% distinct
+     * images, so the raw percentile interval of FID replicates lies above the estimate (for two
+     * samples of one distribution it need not even contain it).
+     */
+    public static double[] biasCorrectedInterval(double estimate, double[] replicates, double level, double floor) {
+        double[] raw = percentileInterval(replicates, level);
+        if (replicates.length == 0) {
+            return raw;
+        }
+        double bias = Arrays.stream(replicates).average().orElseThrow() - estimate;
+        return new double[]{Math.max(floor, raw[0] - bias), Math.max(floor, raw[1] - bias)};
     }
 
     static double quantile(double[] sorted, double q) {

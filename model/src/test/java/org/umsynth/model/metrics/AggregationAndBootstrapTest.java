@@ -52,4 +52,12 @@ class AggregationAndBootstrapTest {
         // numpy.percentile([1,2,3,4,5], [2.5, 97.5]) = [1.1, 4.9]
         assertArrayEquals(new double[]{1.1, 4.9}, PoissonBootstrap.percentileInterval(new double[]{5, 3, 1, 2, 4}, 0.95), 1e-12);
     }
+
+    @Test
+    void biasCorrectedIntervalShiftsByTheBootstrapBiasAndClamps() {
+        // replicates mean 3, estimate 2: bias 1 -> [0.1, 3.9]; with estimate 0.5: [-1.4, 2.4] -> clamp [0, 2.4]
+        double[] reps = {5, 3, 1, 2, 4};
+        assertArrayEquals(new double[]{0.1, 3.9}, PoissonBootstrap.biasCorrectedInterval(2, reps, 0.95, 0), 1e-12);
+        assertArrayEquals(new double[]{0, 2.4}, PoissonBootstrap.biasCorrectedInterval(0.5, reps, 0.95, 0), 1e-12);
+    }
 }
