@@ -1,30 +1,41 @@
 package org.umsynth.model.metrics;
 
-import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.eigen.Eigen;
-import org.nd4j.linalg.factory.Nd4j;
+import static org.bytedeco.openblas.global.openblas.CblasNoTrans;
+import static org.bytedeco.openblas.global.openblas.CblasRowMajor;
+import static org.bytedeco.openblas.global.openblas.CblasTrans;
+import static org.bytedeco.openblas.global.openblas.LAPACK_ROW_MAJOR;
+import static org.bytedeco.openblas.global.openblas.LAPACKE_dpstrf;
+import static org.bytedeco.openblas.global.openblas.LAPACKE_dsyevd;
+import static org.bytedeco.openblas.global.openblas.cblas_dgemm;
 
 /**
  * Frechet distance between two Gaussians fitted to feature sets (FID):
  * {@code |mu1 - mu2|^2 + Tr(S1) + Tr(S2) - 2 Tr((S1 S2)^(1/2))}.
  *
- * <p>{@code Tr((S1 S2)^(1/2))} is computed without a general matrix square root: {@code S1 S2} is
- * similar to the symmetric PSD matrix {@code M = sqrt(S1) S2 sqrt(S1)}, so the trace is
- * {@code sum_i sqrt(max(lambda_i(M), 0))}. {@code sqrt(S1)} comes from the symmetric eigendecomposition
- * of S1 (eigenvalues clamped at 0, so rank-deficient covariances are fine), M from two matrix
- * products; only M's eigenvalues are needed; those under {@code d * eps * max|lambda|} count as 0
- * (otherwise the exact zeros of a rank-deficient M add {@code sqrt(rounding noise)} each). All in float64 through ND4J's LAPACK ({@code dsyev})
- * and BLAS ({@code dgemm}); measured at d = 2048 in bench/metrics/README.md. Unlike
- * {@code scipy.linalg.sqrtm} this never yields complex parts, and no diagonal offset is added.
+ * <p>{@code Tr((S1 S2)^(1/2)) = sum_i sqrt(lambda_i)} over the eigenvalues of the symmetric PSD
+ * matrix {@code sqrt(S1) S2 sqrt(S1)}; no general (non-symmetric, complex) {@code sqrtm}. We obtain
+ * exactly those eigenvalues without forming {@code sqrt(S1)}: for any factor {@code S1 = F F^T},
+ * {@code F^T S2 F} has the same non-zero eigenvalues as {@code S2 F F^T = S2 S1}, hence as
+ * {@code sqrt(S1) S2 sqrt(S1)} (take {@code F = sqrt(S1)} to see it). F comes from LAPACK's
+ * pivoted Cholesky for semi-definite matrices ({@code dpstrf}, rank-revealing with its default
+ * tolerance {@code d * eps * max(diag)}), so rank-deficient covariances (N < d) need no diagonal
+ * offset; {@code F^T S2 F} (r x r, r = rank S1) by two {@code dgemm}; its eigenvalues by
+ * {@code dsyevd} without eigenvectors; eigenvalues under {@code r * eps * max|lambda|} count as 0,
+ * the rest enter as {@code sqrt}. All float64, OpenBLAS through the JavaCPP preset ND4J ships.
+ *
+ * <p>Why no eigenvectors: on AVX-512 CPUs the OpenBLAS 0.3.19 bundled with ND4J M2.1 returns wrong
+ * eigenvectors from {@code dsyev}/{@code dsyevd} for d >= ~100 (eigenvalues stay right; it is fine
+ * with {@code OPENBLAS_CORETYPE=Haswell}). Eigenvalues only, plus a factor checked against S1,
+ * avoid that path; the results are verified (factor residual, trace and Frobenius invariants of
+ * the spectrum) and a failed check throws instead of returning a wrong FID.
  */
 public final class FrechetDistance {
     private FrechetDistance() {}
 
     private static final double EPSILON = Math.ulp(1.0);
 
-    /** The distance and its two terms. */
-    public record Result(double distance, double meanTerm, double traceTerm, double traceSqrtProduct) {}
+    /** The distance and its terms. */
+    public record Result(double distance, double meanTerm, double traceTerm, double traceSqrtProduct, int rankS1) {}
 
     public static Result between(FeatureMoments a, FeatureMoments b) {
         if (a.dim() != b.dim()) {
@@ -33,7 +44,7 @@ public final class FrechetDistance {
         return between(a.mean(), a.covariance(), b.mean(), b.covariance());
     }
 
-    /** Covariances are full symmetric d x d row-major arrays. */
+    /** Covariances are full symmetric d x d row-major arrays (not modified). */
     public static Result between(double[] mu1, double[] cov1, double[] mu2, double[] cov2) {
         int d = mu1.length;
         if (mu2.length != d || cov1.length != d * d || cov2.length != d * d) {
@@ -48,46 +59,96 @@ public final class FrechetDistance {
         for (int i = 0; i < d; i++) {
             trace += cov1[i * d + i] + cov2[i * d + i];
         }
-        double traceSqrt = traceSqrtProduct(cov1, cov2, d);
-        double distance = meanTerm + trace - 2 * traceSqrt;
-        return new Result(distance, meanTerm, trace, traceSqrt);
+        Factor f = semidefiniteFactor(cov1, d);
+        double traceSqrt = f.rank == 0 ? 0.0 : traceSqrtOfCongruence(f, cov2, d);
+        return new Result(meanTerm + trace - 2 * traceSqrt, meanTerm, trace, traceSqrt, f.rank);
     }
 
-    /** {@code Tr((S1 S2)^(1/2))} from the eigenvalues of {@code sqrt(S1) S2 sqrt(S1)}. */
-    static double traceSqrtProduct(double[] cov1, double[] cov2, int d) {
-        INDArray sqrtS1 = symmetricSqrt(cov1, d);
-        INDArray s2 = Nd4j.create(cov2, new long[]{d, d}, DataType.DOUBLE);
-        INDArray m = sqrtS1.mmul(s2).mmul(sqrtS1);
-        // symmetrise: the products leave ~1e-16 relative asymmetry, and dsyev reads one triangle only
-        // (not in place: m.addi(m.transpose()) would read the view it is writing)
-        INDArray symmetric = m.add(m.transpose()).muli(0.5).dup('f');
-        INDArray lambda = Eigen.symmetricGeneralizedEigenvalues(symmetric, false);
-        double[] ev = lambda.toDoubleVector();
-        // Eigenvalues below the rounding level of M are zeros of a rank-deficient product; their
-        // square roots would add sqrt(eps * |M|) noise each (LAPACK's own rank tolerance, d * eps * max).
-        double max = 0;
+    /** {@code S = F F^T}, F row-major d x rank. */
+    record Factor(double[] f, int rank) {}
+
+    static Factor semidefiniteFactor(double[] s, int d) {
+        double maxDiag = 0;
+        for (int i = 0; i < d; i++) {
+            maxDiag = Math.max(maxDiag, s[i * d + i]);
+        }
+        if (maxDiag <= 0) {
+            return new Factor(new double[0], 0);
+        }
+        double[] a = s.clone();
+        int[] piv = new int[d];
+        int[] rank = new int[1];
+        int info = LAPACKE_dpstrf(LAPACK_ROW_MAJOR, (byte) 'L', d, a, d, piv, rank, -1.0);
+        if (info < 0) {
+            throw new IllegalStateException("dpstrf: illegal argument " + (-info));
+        }
+        int r = rank[0];
+        // P^T S P = L L^T  =>  S = (P L)(P L)^T; row j of L is row piv[j]-1 of F; columns >= r are not factored
+        double[] f = new double[d * r];
+        for (int j = 0; j < d; j++) {
+            int row = piv[j] - 1;
+            for (int k = 0; k <= Math.min(j, r - 1); k++) {
+                f[row * r + k] = a[j * d + k];
+            }
+        }
+        double[] back = new double[d * d];
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, d, d, r, 1.0, f, r, f, r, 0.0, back, d);
+        double worst = 0;
+        for (int i = 0; i < back.length; i++) {
+            worst = Math.max(worst, Math.abs(back[i] - s[i]));
+        }
+        if (!(worst <= 1e-8 * maxDiag)) {
+            throw new IllegalStateException("covariance factor check failed (max residual " + worst + " vs max variance " + maxDiag
+                    + "): the BLAS/LAPACK build gives wrong results on this CPU; try OPENBLAS_CORETYPE=Haswell");
+        }
+        return new Factor(f, r);
+    }
+
+    static double traceSqrtOfCongruence(Factor factor, double[] s2, int d) {
+        int r = factor.rank;
+        double[] t = new double[d * r];
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, d, r, d, 1.0, s2, d, factor.f, r, 0.0, t, r);
+        double[] g = new double[r * r];
+        cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, r, r, d, 1.0, factor.f, r, t, r, 0.0, g, r);
+        double trace = 0, frob = 0;
+        for (int i = 0; i < r; i++) {
+            for (int j = 0; j < r; j++) {
+                double sym = 0.5 * (g[i * r + j] + g[j * r + i]);
+                frob += sym * sym;
+            }
+            trace += g[i * r + i];
+        }
+        double[] work = g.clone();
+        for (int i = 0; i < r; i++) {
+            for (int j = 0; j < i; j++) {
+                double sym = 0.5 * (work[i * r + j] + work[j * r + i]);
+                work[i * r + j] = sym;
+                work[j * r + i] = sym;
+            }
+        }
+        double[] ev = new double[r];
+        int info = LAPACKE_dsyevd(LAPACK_ROW_MAJOR, (byte) 'N', (byte) 'U', r, work, r, ev);
+        if (info != 0) {
+            throw new IllegalStateException("dsyevd failed: info " + info);
+        }
+        double sum = 0, sumSq = 0, max = 0;
         for (double v : ev) {
+            sum += v;
+            sumSq += v * v;
             max = Math.max(max, Math.abs(v));
         }
-        double floor = max * ev.length * EPSILON;
-        double sum = 0;
+        double scale = Math.max(Math.abs(trace), Math.sqrt(frob));
+        if (Math.abs(sum - trace) > 1e-9 * scale * Math.sqrt(r) || Math.abs(Math.sqrt(sumSq) - Math.sqrt(frob)) > 1e-9 * Math.sqrt(frob) * Math.sqrt(r)) {
+            throw new IllegalStateException("eigenvalue invariants violated (trace " + trace + " vs " + sum
+                    + "): the LAPACK build gives wrong results on this CPU; try OPENBLAS_CORETYPE=Haswell");
+        }
+        // Eigenvalues below the rounding level are zeros of a rank-deficient product; their square
+        // roots would otherwise add sqrt(eps * |M|) of noise each.
+        double floor = max * r * EPSILON;
+        double traceSqrt = 0;
         for (double v : ev) {
-            sum += v > floor ? Math.sqrt(v) : 0.0;
+            traceSqrt += v > floor ? Math.sqrt(v) : 0.0;
         }
-        return sum;
-    }
-
-    /** Principal square root of a symmetric PSD matrix (negative eigenvalues from rounding clamp to 0). */
-    static INDArray symmetricSqrt(double[] cov, int d) {
-        INDArray a = Nd4j.create(cov, new long[]{d, d}, DataType.DOUBLE).dup('f');
-        INDArray lambda = Eigen.symmetricGeneralizedEigenvalues(a, true); // a now holds the eigenvectors
-        INDArray v = a;
-        double[] ev = lambda.toDoubleVector();
-        double[] root = new double[ev.length];
-        for (int i = 0; i < ev.length; i++) {
-            root[i] = Math.sqrt(Math.max(0.0, ev[i]));
-        }
-        INDArray scaled = v.mulRowVector(Nd4j.createFromArray(root));
-        return scaled.mmul(v.transpose());
+        return traceSqrt;
     }
 }

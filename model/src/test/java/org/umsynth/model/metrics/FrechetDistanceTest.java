@@ -57,10 +57,11 @@ class FrechetDistanceTest {
         assertEquals(expected, FrechetDistance.between(mu2, s2, mu1, s1).distance(), 1e-12);
     }
 
-    @Test
-    void closedFormFullCovariancesSharingEigenvectors() {
+    /** d = 300 is above the size where OpenBLAS 0.3.19's AVX-512 eigenvector path goes wrong. */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(ints = {40, 300})
+    void closedFormFullCovariancesSharingEigenvectors(int d) {
         // S1 = Q D1 Q^T, S2 = Q D2 Q^T with a random rotation Q: Tr sqrt(S1 S2) = sum sqrt(d1 d2)
-        int d = 40;
         SplittableRandom rnd = new SplittableRandom(7);
         double[] q = randomOrthogonal(d, rnd);
         double[] d1 = new double[d], d2 = new double[d];
@@ -97,6 +98,7 @@ class FrechetDistanceTest {
         assertTrue(Double.isFinite(ab) && ab > 0, "fid " + ab);
         assertEquals(ab, ba, 1e-9 * ab);
         FrechetDistance.Result aa = FrechetDistance.between(a, a);
+        assertEquals(7, aa.rankS1());
         assertEquals(0.0, aa.distance(), 1e-9 * aa.traceTerm());
         // a single repeated vector: zero covariance on both sides, FID = |mu1 - mu2|^2
         FeatureMoments c = moments(new double[][]{{1, 2, 3}, {1, 2, 3}});
