@@ -181,7 +181,13 @@ public final class MetricsJob implements Callable<Integer> {
         }
         boolean sized = columns.contains("rows") && columns.contains("cols");
         boolean sample = columns.contains("sample_id");
-        return df.javaRDD().map(row -> {
+        // small tables are often one Parquet file = one partition: spread them over every core
+        JavaRDD<Row> input = df.javaRDD();
+        int cores = df.sparkSession().sparkContext().defaultParallelism();
+        if (input.getNumPartitions() < cores) {
+            input = input.repartition(cores);
+        }
+        return input.map(row -> {
             Object id = sample ? row.getAs("sample_id") : row.getAs("case_id") + "/" + row.getAs("slice_index");
             String key = String.valueOf(id);
             byte[] hu = row.getAs(column);

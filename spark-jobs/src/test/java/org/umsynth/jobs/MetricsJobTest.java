@@ -138,6 +138,16 @@ class MetricsJobTest extends SparkTestBase {
     }
 
     @Test
+    void helpListsTheMetricsKeys() {
+        picocli.CommandLine cli = org.umsynth.cli.Umsynth.commandLine();
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        cli.setOut(new java.io.PrintWriter(out, true));
+        assertEquals(0, cli.execute("metrics", "--help"));
+        String help = out.toString();
+        assertTrue(help.contains("--synthetic") && help.contains("metrics.resolutions") && help.contains("metrics.bootstrap"), help);
+    }
+
+    @Test
     void resultDoesNotDependOnPartitioning() throws IOException {
         MetricsConfig c = config();
         c.resolutions = "32";
