@@ -7,7 +7,7 @@ public class MetricsConfig extends StageConfig {
     private static final long serialVersionUID = 1L;
 
     @Setting("feature extractors (tasks), comma-separated: inception_v3_nsfwjs (offline default, non-standard), "
-            + "random_conv_test, tfjs:DIR, tfjs-standard:DIR (user-supplied ImageNet weights)")
+            + "random_conv_test, tfjs:DIR, keras:FILE.h5[+TOPOLOGY.json]; tfjs-standard:/keras-standard: mark user-supplied ImageNet weights")
     public String extractors = "inception_v3_nsfwjs";
 
     @Setting("input resolutions r (scales), comma-separated")

@@ -12,7 +12,8 @@ import java.util.Map;
  * {@code inception_v3_nsfwjs} (the offline default, from the model cache),
  * {@code random_conv_test}, or {@code tfjs:DIR} (any TF.js layers InceptionV3-family model in a
  * local folder, named {@code tfjs_<folder>}; {@code tfjs-standard:DIR} marks user-supplied ImageNet
- * FID weights as standard).
+ * FID weights as standard), {@code keras:FILE.h5} or {@code keras:WEIGHTS.h5+TOPOLOGY.json} (Keras
+ * HDF5, named {@code keras_<file>}; {@code keras-standard:} likewise).
  */
 public final class Extractors {
     private static final ThreadLocal<Map<String, FeatureExtractor>> CACHE = ThreadLocal.withInitial(HashMap::new);
@@ -52,7 +53,18 @@ public final class Extractors {
                     : "user-supplied TF.js InceptionV3 from " + dir + " (not declared standard)";
             return new GraphFeatureExtractor(imported.graph(), name, description, imported.dimension(), standard, batchSize);
         }
+        boolean kerasStandard = spec.startsWith("keras-standard:");
+        if (kerasStandard || spec.startsWith("keras:")) {
+            String[] parts = spec.substring(spec.indexOf(':') + 1).split("\\+", 2);
+            Path h5 = Path.of(parts[0]);
+            Path topology = parts.length > 1 ? Path.of(parts[1]) : null;
+            TfjsLayersImporter.Imported imported = TfjsLayersImporter.importKerasH5(h5, topology, "mixed10");
+            String file = h5.getFileName().toString().replaceFirst("\\.h5$", "");
+            String description = kerasStandard ? "user-supplied Keras InceptionV3 (declared the standard FID weights) from " + h5
+                    : "user-supplied Keras InceptionV3 from " + h5 + " (not declared standard)";
+            return new GraphFeatureExtractor(imported.graph(), "keras_" + file, description, imported.dimension(), kerasStandard, batchSize);
+        }
         throw new IllegalArgumentException("unknown extractor '" + spec + "': use " + NsfwjsInception.NAME + ", "
-                + RandomConvFeatures.NAME + ", tfjs:DIR or tfjs-standard:DIR");
+                + RandomConvFeatures.NAME + ", tfjs:DIR, tfjs-standard:DIR, keras:FILE.h5[+TOPOLOGY.json] or keras-standard:...");
     }
 }

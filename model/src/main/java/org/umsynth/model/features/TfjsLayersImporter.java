@@ -34,7 +34,8 @@ import org.nd4j.shade.jackson.databind.ObjectMapper;
 
 /**
  * Imports a Keras functional model in TensorFlow.js layers format ({@code model.json}: Keras topology
- * + weights manifest, binary shards beside it) as a DL4J {@link ComputationGraph} that ends in a
+ * + weights manifest, binary shards beside it) or as a Keras HDF5 file ({@link #importKerasH5}) as
+ * a DL4J {@link ComputationGraph} that ends in a
  * global average pool over a chosen feature layer (default {@code mixed10}, InceptionV3's last block).
  *
  * <p>Supported layers (the InceptionV3 family): InputLayer, Conv2D (channels_last, dilation 1, any
@@ -56,12 +57,65 @@ public final class TfjsLayersImporter {
     /** A built graph and its feature dimension. */
     public record Imported(ComputationGraph graph, int dimension, String featureLayer) {}
 
+    /** A TF.js layers folder: {@code model.json} (topology + weights manifest) and its weight shards. */
     public static Imported importModel(Path modelDir, String featureLayer) throws IOException {
         JsonNode root = JSON.readTree(modelDir.resolve("model.json").toFile());
         JsonNode topology = root.has("modelTopology") ? root.get("modelTopology") : root;
+        return build(topology, readWeights(modelDir, root.get("weightsManifest")), featureLayer);
+    }
+
+    /**
+     * A Keras HDF5 file: a whole model saved by {@code model.save("x.h5")} (topology in the root
+     * attribute {@code model_config}, weights under {@code model_weights/<layer>/.../<param>:0}),
+     * or a weights-only file ({@code save_weights}, e.g. the keras.applications InceptionV3 weights)
+     * with the topology given as a Keras {@code model.to_json()} or TF.js {@code model.json} file.
+     */
+    public static Imported importKerasH5(Path h5, Path topologyJson, String featureLayer) throws IOException {
+        try (org.deeplearning4j.nn.modelimport.keras.Hdf5Archive archive =
+                     new org.deeplearning4j.nn.modelimport.keras.Hdf5Archive(h5.toString())) {
+            JsonNode topology;
+            if (topologyJson != null) {
+                JsonNode t = JSON.readTree(topologyJson.toFile());
+                topology = t.has("modelTopology") ? t.get("modelTopology") : t;
+            } else if (archive.hasAttribute("model_config")) {
+                topology = JSON.readTree(archive.readAttributeAsJson("model_config"));
+            } else {
+                throw new IOException(h5 + " holds weights only: give the topology JSON as well");
+            }
+            String[] base = archive.getGroups().contains("model_weights") ? new String[]{"model_weights"} : new String[0];
+            Map<String, INDArray> weights = new HashMap<>();
+            for (String layer : archive.getGroups(base)) {
+                collectH5Weights(archive, layer, concat(base, layer), weights);
+            }
+            return build(topology, weights, featureLayer);
+        } catch (org.deeplearning4j.nn.modelimport.keras.exceptions.UnsupportedKerasConfigurationException e) {
+            throw new IOException("cannot read " + h5 + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Datasets anywhere below a layer's group, keyed {@code layer/param} (":0" suffix dropped). */
+    private static void collectH5Weights(org.deeplearning4j.nn.modelimport.keras.Hdf5Archive archive, String layer, String[] path,
+                                         Map<String, INDArray> out)
+            throws org.deeplearning4j.nn.modelimport.keras.exceptions.UnsupportedKerasConfigurationException {
+        for (String dataset : archive.getDataSets(path)) {
+            String param = dataset.endsWith(":0") ? dataset.substring(0, dataset.length() - 2) : dataset;
+            out.put(layer + "/" + param, archive.readDataSet(dataset, path).castTo(DataType.FLOAT));
+        }
+        for (String group : archive.getGroups(path)) {
+            collectH5Weights(archive, layer, concat(path, group), out);
+        }
+    }
+
+    private static String[] concat(String[] path, String last) {
+        String[] p = java.util.Arrays.copyOf(path, path.length + 1);
+        p[path.length] = last;
+        return p;
+    }
+
+    /** Builds the graph up to {@code featureLayer} from a Keras topology and {@code layer/param} weights. */
+    static Imported build(JsonNode topology, Map<String, INDArray> weights, String featureLayer) throws IOException {
         JsonNode modelConfig = topology.has("model_config") ? topology.get("model_config") : topology;
         JsonNode layers = modelConfig.get("config").get("layers");
-        Map<String, INDArray> weights = readWeights(modelDir, root.get("weightsManifest"));
 
         Map<String, JsonNode> byName = new LinkedHashMap<>();
         for (JsonNode layer : layers) {
