@@ -253,7 +253,11 @@ public final class MetricsJob implements Callable<Integer> {
         if (perPartition.isEmpty()) {
             throw new IllegalArgumentException("an image set is empty");
         }
-        return perPartition.treeReduce(MetricsJob::mergeAll, 2);
+        // each partial result is (1 + B) * d (d + 1) / 2 * 8 bytes (185 MB at B = 10, d = 2048): pick the
+        // depth so that about 4 of them reach the driver (spark.driver.maxResultSize is 1 GB by default)
+        int partitions = perPartition.getNumPartitions();
+        int depth = Math.max(2, (int) Math.ceil(Math.log(partitions) / Math.log(4)));
+        return perPartition.treeReduce(MetricsJob::mergeAll, depth);
     }
 
     private static FeatureMoments[] mergeAll(FeatureMoments[] a, FeatureMoments[] b) {
