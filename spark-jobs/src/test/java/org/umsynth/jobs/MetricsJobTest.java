@@ -138,6 +138,28 @@ class MetricsJobTest extends SparkTestBase {
     }
 
     @Test
+    void fewerImagesThanFeatureDimensionsAreFlagged() {
+        RandomConvFeatures extractor = new RandomConvFeatures();
+        java.util.function.IntFunction<org.umsynth.model.metrics.FeatureMoments[]> sample = seed -> {
+            org.umsynth.model.metrics.FeatureMoments m = new org.umsynth.model.metrics.FeatureMoments(32);
+            SplittableRandom rnd = new SplittableRandom(seed);
+            for (int i = 0; i < 10; i++) {
+                double[] x = new double[32];
+                for (int j = 0; j < 32; j++) {
+                    x[j] = rnd.nextGaussian();
+                }
+                m.add(x);
+            }
+            return new org.umsynth.model.metrics.FeatureMoments[]{m};
+        };
+        MetricsJob.Cell c = MetricsJob.cell("s", extractor, 32, sample.apply(1), sample.apply(2), 0, 0.95);
+        assertTrue(c.rankDeficient());
+        assertEquals(10, c.nReal());
+        assertTrue(Double.isFinite(c.fid()) && c.fid() > 0);
+        assertTrue(Double.isNaN(c.fidCi()[0]), "no bootstrap requested, no interval");
+    }
+
+    @Test
     void helpListsTheMetricsKeys() {
         picocli.CommandLine cli = org.umsynth.cli.Umsynth.commandLine();
         java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
