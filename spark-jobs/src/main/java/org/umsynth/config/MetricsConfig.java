@@ -6,7 +6,7 @@ import java.util.Arrays;
 public class MetricsConfig extends StageConfig {
     private static final long serialVersionUID = 1L;
 
-    @Setting("feature extractors (tasks), comma-separated: inception_v3_nsfwjs (offline default, non-standard), "
+    @Setting("feature extractors (tasks), comma-separated: inception_v3_nsfwjs (offline default, non-standard), mobilenet_v2_nsfwjs, "
             + "random_conv_test, tfjs:DIR, keras:FILE.h5[+TOPOLOGY.json]; tfjs-standard:/keras-standard: mark user-supplied ImageNet weights")
     public String extractors = "inception_v3_nsfwjs";
 

@@ -9,7 +9,8 @@ import java.util.Map;
 /**
  * Extractors by specification string, cached per thread (a DL4J graph is not thread-safe, and
  * loading InceptionV3 takes seconds: once per executor thread, not per task):
- * {@code inception_v3_nsfwjs} (the offline default, from the model cache),
+ * {@code inception_v3_nsfwjs} (the offline default, from the model cache), {@code mobilenet_v2_nsfwjs}
+ * (a second offline task network),
  * {@code random_conv_test}, or {@code tfjs:DIR} (any TF.js layers InceptionV3-family model in a
  * local folder, named {@code tfjs_<folder>}; {@code tfjs-standard:DIR} marks user-supplied ImageNet
  * FID weights as standard), {@code keras:FILE.h5} or {@code keras:WEIGHTS.h5+TOPOLOGY.json} (Keras
@@ -44,6 +45,15 @@ public final class Extractors {
             }
             return NsfwjsInception.load(dir, batchSize);
         }
+        if (spec.equals(NsfwjsMobileNetV2.NAME)) {
+            Path cache = modelCache == null || modelCache.isBlank() ? NsfwjsInception.defaultCache() : Path.of(modelCache);
+            Path dir = NsfwjsMobileNetV2.locate(cache);
+            if (dir == null) {
+                throw new IOException("extractor " + spec + " is not in the model cache " + cache
+                        + ": run model/src/test/resources/features/fetch_nsfwjs_inception.sh " + cache);
+            }
+            return NsfwjsMobileNetV2.load(dir, batchSize);
+        }
         boolean standard = spec.startsWith("tfjs-standard:");
         if (standard || spec.startsWith("tfjs:")) {
             Path dir = Path.of(spec.substring(spec.indexOf(':') + 1));
@@ -64,7 +74,7 @@ public final class Extractors {
                     : "user-supplied Keras InceptionV3 from " + h5 + " (not declared standard)";
             return new GraphFeatureExtractor(imported.graph(), "keras_" + file, description, imported.dimension(), kerasStandard, batchSize);
         }
-        throw new IllegalArgumentException("unknown extractor '" + spec + "': use " + NsfwjsInception.NAME + ", "
+        throw new IllegalArgumentException("unknown extractor '" + spec + "': use " + NsfwjsInception.NAME + ", " + NsfwjsMobileNetV2.NAME + ", "
                 + RandomConvFeatures.NAME + ", tfjs:DIR, tfjs-standard:DIR, keras:FILE.h5[+TOPOLOGY.json] or keras-standard:...");
     }
 }

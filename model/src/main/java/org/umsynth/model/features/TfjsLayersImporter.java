@@ -16,11 +16,14 @@ import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.graph.ElementWiseVertex;
 import org.deeplearning4j.nn.conf.graph.MergeVertex;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.ActivationLayer;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
+import org.deeplearning4j.nn.conf.layers.DepthwiseConvolution2D;
+import org.deeplearning4j.nn.conf.layers.ZeroPaddingLayer;
 import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
 import org.deeplearning4j.nn.conf.layers.PoolingType;
 import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
@@ -38,10 +41,11 @@ import org.nd4j.shade.jackson.databind.ObjectMapper;
  * a DL4J {@link ComputationGraph} that ends in a
  * global average pool over a chosen feature layer (default {@code mixed10}, InceptionV3's last block).
  *
- * <p>Supported layers (the InceptionV3 family): InputLayer, Conv2D (channels_last, dilation 1, any
- * activation DL4J knows), BatchNormalization (with or without scale/center), Activation,
- * MaxPooling2D, AveragePooling2D ('same' padding excludes the padded cells from the average, as
- * TensorFlow does), Concatenate on the channel axis. Layers after the feature layer (pooling,
+ * <p>Supported layers (the InceptionV3 and MobileNetV2 families): InputLayer, Conv2D and
+ * DepthwiseConv2D (channels_last, dilation 1, any activation DL4J knows), BatchNormalization (with
+ * or without scale/center), Activation, ReLU (plain or max 6), ZeroPadding2D, MaxPooling2D,
+ * AveragePooling2D ('same' padding excludes the padded cells from the average, as TensorFlow
+ * does), Concatenate on the channel axis, Add. Layers after the feature layer (pooling,
  * Flatten, Dense heads) are dropped. Weights: float32, or quantised ({@code quantization:
  * {dtype: uint8|uint16, scale, min}}) and dequantised per tensor as {@code w = min + scale * q} in
  * float64 before the cast to float32, as TF.js does. The graph runs NCHW; Keras kernels
@@ -166,6 +170,10 @@ public final class TfjsLayersImporter {
                     channels.put(name, out);
                 }
                 case "BatchNormalization" -> {
+                    int axis = cfg.path("axis").asInt(-1);
+                    if (axis != -1 && axis != 3) {
+                        throw new IOException("batch normalisation must act on channels: " + name + " axis " + axis);
+                    }
                     int c = channels.get(inputs[0]);
                     g.addLayer(name, new BatchNormalization.Builder()
                             .nIn(c).nOut(c)
@@ -173,6 +181,47 @@ public final class TfjsLayersImporter {
                             .useLogStd(false)
                             .build(), inputs);
                     channels.put(name, c);
+                }
+                case "DepthwiseConv2D" -> {
+                    requireChannelsLast(cfg, name);
+                    int in = channels.get(inputs[0]);
+                    int multiplier = cfg.path("depth_multiplier").asInt(1);
+                    g.addLayer(name, new DepthwiseConvolution2D.Builder(ints(cfg.get("kernel_size")))
+                            .stride(ints(cfg.get("strides")))
+                            .convolutionMode(mode(cfg))
+                            .nIn(in).depthMultiplier(multiplier).nOut((long) in * multiplier)
+                            .hasBias(cfg.path("use_bias").asBoolean(true))
+                            .activation(activation(cfg.path("activation").asText("linear")))
+                            .dataFormat(CNN2DFormat.NCHW)
+                            .build(), inputs);
+                    channels.put(name, in * multiplier);
+                }
+                case "ZeroPadding2D" -> {
+                    requireChannelsLast(cfg, name);
+                    int[] pad = padding(cfg.get("padding"));
+                    g.addLayer(name, new ZeroPaddingLayer.Builder(pad[0], pad[1], pad[2], pad[3])
+                            .dataFormat(CNN2DFormat.NCHW).build(), inputs);
+                    channels.put(name, channels.get(inputs[0]));
+                }
+                case "ReLU" -> {
+                    if (cfg.path("negative_slope").asDouble(0) != 0 || cfg.path("threshold").asDouble(0) != 0) {
+                        throw new IOException("ReLU with a slope or threshold is not supported: " + name);
+                    }
+                    JsonNode max = cfg.get("max_value");
+                    Activation a;
+                    if (max == null || max.isNull()) {
+                        a = Activation.RELU;
+                    } else if (max.asDouble() == 6.0) {
+                        a = Activation.RELU6;
+                    } else {
+                        throw new IOException("ReLU max_value " + max + " is not supported: " + name);
+                    }
+                    g.addLayer(name, new ActivationLayer.Builder().activation(a).build(), inputs);
+                    channels.put(name, channels.get(inputs[0]));
+                }
+                case "Add" -> {
+                    g.addVertex(name, new ElementWiseVertex(ElementWiseVertex.Op.Add), inputs);
+                    channels.put(name, channels.get(inputs[0]));
                 }
                 case "Activation" -> {
                     g.addLayer(name, new ActivationLayer.Builder()
@@ -226,6 +275,12 @@ public final class TfjsLayersImporter {
             if (type.equals("Conv2D")) {
                 INDArray kernel = take(weights, name, "kernel"); // [kh, kw, in, out]
                 graph.getLayer(name).setParam("W", kernel.permute(3, 2, 0, 1).dup('c'));
+                if (layer.get("config").path("use_bias").asBoolean(true)) {
+                    graph.getLayer(name).setParam("b", take(weights, name, "bias").reshape(1, -1));
+                }
+            } else if (type.equals("DepthwiseConv2D")) {
+                // Keras [kh, kw, in, multiplier] is DL4J's depthwise layout already
+                graph.getLayer(name).setParam("W", take(weights, name, "depthwise_kernel").dup('c'));
                 if (layer.get("config").path("use_bias").asBoolean(true)) {
                     graph.getLayer(name).setParam("b", take(weights, name, "bias").reshape(1, -1));
                 }
@@ -343,6 +398,21 @@ public final class TfjsLayersImporter {
         return names;
     }
 
+    /** Keras ZeroPadding2D padding as {top, bottom, left, right}. */
+    private static int[] padding(JsonNode p) throws IOException {
+        if (p.isInt()) {
+            int v = p.asInt();
+            return new int[]{v, v, v, v};
+        }
+        if (p.size() == 2 && p.get(0).isArray()) {
+            return new int[]{p.get(0).get(0).asInt(), p.get(0).get(1).asInt(), p.get(1).get(0).asInt(), p.get(1).get(1).asInt()};
+        }
+        if (p.size() == 2) {
+            return new int[]{p.get(0).asInt(), p.get(0).asInt(), p.get(1).asInt(), p.get(1).asInt()};
+        }
+        throw new IOException("unsupported ZeroPadding2D padding " + p);
+    }
+
     private static void requireChannelsLast(JsonNode cfg, String name) throws IOException {
         String fmt = cfg.path("data_format").asText("channels_last");
         if (!fmt.equals("channels_last")) {
@@ -362,6 +432,7 @@ public final class TfjsLayersImporter {
         return switch (keras) {
             case "linear" -> Activation.IDENTITY;
             case "relu" -> Activation.RELU;
+            case "relu6" -> Activation.RELU6;
             case "sigmoid" -> Activation.SIGMOID;
             case "tanh" -> Activation.TANH;
             case "elu" -> Activation.ELU;
