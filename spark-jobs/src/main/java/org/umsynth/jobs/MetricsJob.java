@@ -144,6 +144,13 @@ public final class MetricsJob implements Callable<Integer> {
                 FeatureExtractor probe = Extractors.get(specs[e], config.modelCache, config.batchSize); // fail fast on the driver
                 names.add(probe.name());
                 descriptions[e] = probe.description();
+                int smallest = Arrays.stream(resolutions).min().orElseThrow();
+                try { // a network with valid-padded convolutions has a minimum input (InceptionV3: 75)
+                    probe.extract(new float[][]{new float[smallest * smallest]}, smallest);
+                } catch (RuntimeException ex) {
+                    throw new IllegalArgumentException("resolution " + smallest + " is too small for extractor " + probe.name()
+                            + ": " + ex.getMessage().lines().findFirst().orElse(""), ex);
+                }
                 if (!probe.standard()) {
                     LOG.warn("extractor {} is non-standard: {}", probe.name(), probe.description());
                 }

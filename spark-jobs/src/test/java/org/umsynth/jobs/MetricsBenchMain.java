@@ -31,6 +31,8 @@ public final class MetricsBenchMain {
         int cases = args.length > 2 ? Integer.parseInt(args[2]) : 2;
         int size = args.length > 3 ? Integer.parseInt(args[3]) : 128;
         int bootstrap = args.length > 4 ? Integer.parseInt(args[4]) : 4;
+        String extractors = args.length > 5 ? args[5] : "inception_v3_nsfwjs";
+        String resolutions = args.length > 6 ? args[6] : "128";
         SparkConf conf = new SparkConf(false).setMaster("local[" + threads + "]").setAppName("metrics-bench")
                 .set("spark.ui.enabled", "false").set("spark.driver.host", "127.0.0.1");
         Sessions.applyDefaults(conf);
@@ -57,7 +59,8 @@ public final class MetricsBenchMain {
                 store.publish(Map.of("half_a", slices.filter("slice_index % 2 = 0"), "half_b", odd, "degraded", degraded), false);
             }
             MetricsConfig config = new MetricsConfig();
-            config.resolutions = "128";
+            config.resolutions = resolutions;
+            config.extractors = extractors;
             config.bootstrap = bootstrap;
             long t0 = System.nanoTime();
             MetricsJob.Result r = MetricsJob.run(spark, data, "half_a", List.of("half_b", "degraded"), "bench" + threads, config, true);
