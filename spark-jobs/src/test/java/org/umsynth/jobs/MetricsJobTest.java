@@ -138,6 +138,23 @@ class MetricsJobTest extends SparkTestBase {
     }
 
     @Test
+    void readsAndWritesOnHdfs() throws Exception {
+        String root = org.umsynth.testing.MiniHdfs.uri() + "/metrics-" + System.nanoTime();
+        TableStore local = new TableStore(spark, data);
+        TableStore hdfs = new TableStore(spark, root);
+        hdfs.publish(Map.of("real", local.read("half_a"), "synthetic", local.read("degraded")), false);
+        MetricsConfig c = config();
+        c.resolutions = "32";
+        c.bootstrap = 2;
+        MetricsJob.Result r = MetricsJob.run(spark, root, "real", List.of("synthetic"), "onhdfs", c, false);
+        MetricsJob.Result expected = MetricsJob.run(spark, data, "half_a", List.of("degraded"), "ref32", c, false);
+        assertEquals(expected.cells().get(0).fid(), r.cells().get(0).fid(), 1e-6 * expected.cells().get(0).fid());
+        org.apache.hadoop.fs.FileSystem fs = org.umsynth.testing.MiniHdfs.fileSystem();
+        assertTrue(fs.exists(new org.apache.hadoop.fs.Path(root + "/metrics/onhdfs/metrics.json")));
+        assertTrue(fs.exists(new org.apache.hadoop.fs.Path(root + "/metrics/onhdfs/cells/_SUCCESS")));
+    }
+
+    @Test
     void fewerImagesThanFeatureDimensionsAreFlagged() {
         RandomConvFeatures extractor = new RandomConvFeatures();
         java.util.function.IntFunction<org.umsynth.model.metrics.FeatureMoments[]> sample = seed -> {
