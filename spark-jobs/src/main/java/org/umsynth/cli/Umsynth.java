@@ -10,6 +10,7 @@ import org.umsynth.config.StageConfig;
 import org.umsynth.config.StageConfigs;
 import org.umsynth.jobs.IngestJob;
 import org.umsynth.jobs.InspectJob;
+import org.umsynth.jobs.MetricsJob;
 import org.umsynth.jobs.MasksJob;
 import org.umsynth.jobs.PhantomJob;
 import org.umsynth.jobs.SynthesizeJob;
@@ -21,7 +22,7 @@ import picocli.CommandLine.Command;
 @Command(name = "umsynth", mixinStandardHelpOptions = true, version = "umsynth 0.1.0",
         description = "Unsupervised mask-guided annotated CT image synthesis on Apache Spark.",
         subcommands = {PhantomJob.class, IngestJob.class, MasksJob.class, TrainJob.class, SynthesizeJob.class,
-                InspectJob.class})
+                MetricsJob.class, InspectJob.class})
 public final class Umsynth implements Runnable {
 
     @Override

@@ -18,6 +18,7 @@ public final class StageConfigs {
         all.put("masks", MasksConfig::new);
         all.put("train", TrainConfig::new);
         all.put("synthesize", SynthesizeConfig::new);
+        all.put("metrics", MetricsConfig::new);
         ALL = java.util.Collections.unmodifiableMap(all);
     }
 

@@ -1,0 +1,20 @@
+"""Images/s of torchvision's inception_v3 (random weights: same arithmetic as pretrained) on CPU,
+pooled features (fc removed), as the reference feeds it: r x r directly, 3 channels, eval mode.
+Usage: torch_inception.py BATCH IMAGES RES..."""
+import sys, time
+import torch, torchvision
+torch.set_num_threads(1)
+batch, count, res = int(sys.argv[1]), int(sys.argv[2]), [int(r) for r in sys.argv[3:]]
+net = torchvision.models.inception_v3(weights=None, aux_logits=True, init_weights=False)
+net.fc = torch.nn.Identity()
+net.eval()
+with torch.no_grad():
+    for r in res:
+        x = torch.rand(batch, 3, r, r) * 2 - 1
+        net(x)  # warm-up
+        t = time.perf_counter()
+        for _ in range(count // batch):
+            f = net(x)
+        s = time.perf_counter() - t
+        print(f"torch {torch.__version__} torchvision {torchvision.__version__} inception_v3 r={r} batch={batch} "
+              f"images={count} seconds={s:.2f} images_per_s={count / s:.2f} dim={f.shape[1]}")
