@@ -10,6 +10,12 @@ public class MetricsConfig extends StageConfig {
             + "random_conv_test, tfjs:DIR, keras:FILE.h5[+TOPOLOGY.json]; tfjs-standard:/keras-standard: mark user-supplied ImageNet weights")
     public String extractors = "inception_v3_nsfwjs";
 
+    public enum RealSubset { ALL, MASKED }
+
+    @Setting("real images: all rows of the real table, or masked (only slices with a UM in ROOT/masks: the real "
+            + "counterparts of synthetic sets)")
+    public RealSubset realSubset = RealSubset.ALL;
+
     @Setting("input resolutions r (scales), comma-separated")
     public String resolutions = "128,256,512,1024";
 

@@ -38,6 +38,7 @@ import org.umsynth.model.metrics.MultiScaleAggregation;
 import org.umsynth.model.metrics.PoissonBootstrap;
 import org.umsynth.spark.Sessions;
 import org.umsynth.tables.TableStore;
+import org.umsynth.tables.Tables;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -131,9 +132,9 @@ public final class MetricsJob implements Callable<Integer> {
         int b = config.bootstrap;
 
         Map<String, JavaRDD<Image>> sets = new LinkedHashMap<>();
-        sets.put(realTable, images(store, realTable, config.imageColumn));
+        sets.put(realTable, images(store, realTable, config.imageColumn, config.realSubset == MetricsConfig.RealSubset.MASKED));
         for (String s : syntheticTables) {
-            sets.put(s, images(store, s, config.imageColumn));
+            sets.put(s, images(store, s, config.imageColumn, false));
         }
 
         List<Cell> cells = new ArrayList<>();
@@ -179,8 +180,14 @@ public final class MetricsJob implements Callable<Integer> {
     /** One image: its pseudonymous key (for the bootstrap) and HU pixels. */
     public record Image(String key, int rows, int cols, byte[] hu) implements Serializable {}
 
-    static JavaRDD<Image> images(TableStore store, String table, String imageColumn) throws IOException {
+    static JavaRDD<Image> images(TableStore store, String table, String imageColumn, boolean onlyMasked)
+            throws IOException {
         Dataset<Row> df = store.read(table);
+        if (onlyMasked) {
+            // the real counterparts of synthetic sets: the slices the UMs were computed from
+            df = df.join(store.read(Tables.MASKS).select("case_id", "slice_index").distinct(),
+                    scala.collection.JavaConverters.asScalaBuffer(List.of("case_id", "slice_index")).toSeq());
+        }
         List<String> columns = Arrays.asList(df.columns());
         String column = imageColumn.equals("auto") ? (columns.contains("hu") ? "hu" : "image") : imageColumn;
         if (!columns.contains(column)) {
