@@ -112,7 +112,7 @@ public final class TableStore {
 
         /** A folder for the run's side files (task outcomes), deleted with the staging area. */
         public Path scratch() {
-            return new Path(staging, "_scratch");
+            return new Path(staging, "scratch"); // no leading "_": Spark would skip it as hidden
         }
 
         public void write(String table, Dataset<Row> data) {
