@@ -31,6 +31,7 @@ public final class Umsynth implements Runnable {
     }
 
     public static void main(String[] args) {
+        QuietStdout.install();
         System.exit(execute(args));
     }
 
