@@ -20,8 +20,22 @@ final class QuietStdout extends OutputStream {
         this.target = target;
     }
 
-    static void install() {
-        System.setOut(new PrintStream(new QuietStdout(System.out), true, StandardCharsets.UTF_8));
+    private static QuietStdout installed;
+
+    static synchronized void install() {
+        installed = new QuietStdout(System.out);
+        System.setOut(new PrintStream(installed, true, StandardCharsets.UTF_8));
+    }
+
+    /** Writes out a last line that has no line end. */
+    static synchronized void finish() {
+        if (installed != null) {
+            synchronized (installed) {
+                if (installed.line.size() > 0) {
+                    installed.flushLine();
+                }
+            }
+        }
     }
 
     @Override

@@ -32,7 +32,9 @@ public final class Umsynth implements Runnable {
 
     public static void main(String[] args) {
         QuietStdout.install();
-        System.exit(execute(args));
+        int code = execute(args);
+        QuietStdout.finish();
+        System.exit(code);
     }
 
     /** Runs a command line and returns its exit code: 0 done, 1 failed, 2 bad usage or config. */
