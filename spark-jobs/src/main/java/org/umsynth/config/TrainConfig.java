@@ -68,6 +68,10 @@ public class TrainConfig extends StageConfig {
             max = 1000000)
     public int checkpointEvery = 20;
 
+    @Setting(value = "checkpoints kept (the newest; older ones are deleted after a new one is complete)", min = 1,
+            max = 1000000)
+    public int keepCheckpoints = 3;
+
     @Setting("seed of the networks' initialisation, the per-epoch shuffles and every other pseudo-random choice")
     public long seed = 42;
 
