@@ -373,11 +373,9 @@ public final class TrainJob implements Callable<Integer> {
      */
     static final class LossLog implements AutoCloseable {
         private final FSDataOutputStream out;
-        private final long startIteration;
 
-        private LossLog(FSDataOutputStream out, long startIteration) {
+        private LossLog(FSDataOutputStream out) {
             this.out = out;
-            this.startIteration = startIteration;
         }
 
         static LossLog open(FileSystem fs, Path file, long keepUpTo) throws IOException {
@@ -412,7 +410,7 @@ public final class TrainJob implements Callable<Integer> {
                     out.write((line + "\n").getBytes(StandardCharsets.UTF_8));
                 }
             }
-            return new LossLog(out, keepUpTo);
+            return new LossLog(out);
         }
 
         static long iterationOf(String line) {
@@ -423,10 +421,6 @@ public final class TrainJob implements Callable<Integer> {
                 to++;
             }
             return Long.parseLong(line.substring(from, to));
-        }
-
-        long startIteration() {
-            return startIteration;
         }
 
         void append(String json) throws IOException {
