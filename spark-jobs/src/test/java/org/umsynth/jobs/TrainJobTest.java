@@ -168,6 +168,25 @@ class TrainJobTest extends SparkTestBase {
     }
 
     @Test
+    void sameDiffConvolutionsTrainOnSparkWithDFrozen() throws IOException {
+        TrainConfig c = micro();
+        c.sameDiffConvolutions = true;
+        c.epochs = 1;
+        c.decayEpochs = 0;
+        c.samples = 0;
+        TrainJob.Summary s = TrainJob.run(spark, data, c, "samediff", false, false, 2);
+        assertEquals(2, s.iterations());
+        var fs = new TableStore(spark, data).fileSystem();
+        GanCheckpoint.Loaded l = GanCheckpoint.load(fs, s.lastCheckpoint());
+        assertTrue(l.state().profile().sameDiffConvolutions());
+        assertTrue(l.combined().getLayer("g_conv0").conf().getLayer() instanceof org.umsynth.model.gan.SameDiffConv2D);
+        Map<String, INDArray> inCombined = l.combined().paramTable();
+        for (Map.Entry<String, INDArray> e : l.discriminator().paramTable().entrySet()) {
+            assertEquals(e.getValue(), inCombined.get(e.getKey()), "frozen D parameter " + e.getKey() + " moved");
+        }
+    }
+
+    @Test
     void segModeTrainsTheBaselineOnLabelledCasesOnly() throws IOException {
         TrainConfig c = micro();
         c.mode = org.umsynth.model.train.Conditioning.SEG;

@@ -223,6 +223,9 @@ public final class GanCheckpoint {
             RecordComponent c = components[i];
             types[i] = c.getType();
             Object v = m.get(c.getName());
+            if (v == null && c.getType() == boolean.class) {
+                v = Boolean.FALSE; // a flag added later: absent in older checkpoints
+            }
             if (v == null) {
                 throw new IllegalArgumentException("checkpoint profile lacks '" + c.getName() + "'");
             }
@@ -230,6 +233,8 @@ public final class GanCheckpoint {
                 args[i] = ((Number) v).intValue();
             } else if (c.getType() == double.class) {
                 args[i] = ((Number) v).doubleValue();
+            } else if (c.getType() == boolean.class) {
+                args[i] = (Boolean) v;
             } else if (c.getType() == Conditioning.class) {
                 args[i] = Conditioning.valueOf(v.toString().toUpperCase(java.util.Locale.ROOT));
             } else {
