@@ -54,6 +54,10 @@ public class TrainConfig extends StageConfig {
     @Setting(value = "Adam learning rate (0: the profile's)", min = 0, max = 1)
     public double learningRate = 0;
 
+    @Setting("convolutions as SameDiff conv2d layers (fast with the oneDNN build: mvn -Ponednn and "
+            + "-Dorg.bytedeco.javacpp.platform.extension=-onednn-avx2); checkpoints are not interchangeable")
+    public boolean sameDiffConvolutions = false;
+
     @Setting(value = "minibatches per worker in one round (one D phase, then one G phase)", min = 1, max = 100000)
     public int roundBatches = 8;
 
@@ -67,6 +71,10 @@ public class TrainConfig extends StageConfig {
     @Setting(value = "checkpoint every this many rounds (and at each epoch end; 0: epoch ends only)", min = 0,
             max = 1000000)
     public int checkpointEvery = 20;
+
+    @Setting(value = "checkpoints kept (the newest; older ones are deleted after a new one is complete)", min = 1,
+            max = 1000000)
+    public int keepCheckpoints = 3;
 
     @Setting("seed of the networks' initialisation, the per-epoch shuffles and every other pseudo-random choice")
     public long seed = 42;
@@ -122,7 +130,8 @@ public class TrainConfig extends StageConfig {
                 base.discriminatorScales(), base.classes(), mode, batchSize > 0 ? batchSize : base.batchSize(),
                 learningRate > 0 ? learningRate : base.learningRate(), base.beta1(),
                 epochs >= 0 ? epochs : base.epochs(), decayEpochs >= 0 ? decayEpochs : base.decayEpochs(),
-                base.l1Weight(), base.segWeightLabelled(), base.segWeightPseudo(), base.initStd(), base.diceSmooth());
+                base.l1Weight(), base.segWeightLabelled(), base.segWeightPseudo(), base.initStd(), base.diceSmooth(),
+                sameDiffConvolutions);
     }
 
     public int averagingFrequencyOrDefault() {

@@ -164,8 +164,6 @@ public final class TrainJob implements Callable<Integer> {
             int roundSize = rounds.roundSize();
             int labelledRounds = ceilDiv(labelled.length, roundSize);
             int unlabelledRounds = ceilDiv(unlabelled.length, roundSize);
-            long roundsPerEpoch = labelledRounds + unlabelledRounds;
-            long totalRounds = roundsPerEpoch * totalEpochs;
 
             int epoch = restored != null ? restored.state().epoch() : 0;
             boolean inUnlabelled = restored != null && restored.state().pass().equals(UNLABELLED);
@@ -201,6 +199,7 @@ public final class TrainJob implements Callable<Integer> {
                         lastCheckpoint = GanCheckpoint.save(fs, checkpoints, state(config, profile, epoch, LABELLED, 0,
                                 iteration), generator, discriminator, combined, null);
                         lastCheckpointIteration = iteration;
+                        GanCheckpoint.prune(fs, checkpoints, config.keepCheckpoints);
                         continue;
                     }
                     if (config.semiSupervised && pseudoLabeller == null) {
@@ -216,8 +215,12 @@ public final class TrainJob implements Callable<Integer> {
                 roundsThisCall++;
                 trainSeconds += s.seconds();
                 trainSamples += s.samples();
+                long doneInEpoch = inUnlabelled ? labelled.length + Math.min((long) (round + 1) * roundSize,
+                        unlabelled.length) : Math.min((long) (round + 1) * roundSize, labelled.length);
+                long remainingSamples = (long) (totalEpochs - epoch) * (labelled.length + unlabelled.length)
+                        - doneInEpoch;
                 report(log, profile, generator, discriminator, monitor, epoch, totalEpochs,
-                        inUnlabelled ? UNLABELLED : LABELLED, round, passRounds, iteration, lr, s, totalRounds,
+                        inUnlabelled ? UNLABELLED : LABELLED, round, passRounds, iteration, lr, s, remainingSamples,
                         trainSeconds, trainSamples);
                 round++;
                 boolean due = config.checkpointEvery > 0 && iteration % config.checkpointEvery == 0;
@@ -227,11 +230,13 @@ public final class TrainJob implements Callable<Integer> {
                             inUnlabelled ? UNLABELLED : LABELLED, round, iteration), generator, discriminator,
                             combined, inUnlabelled ? pseudoLabeller : null);
                     lastCheckpointIteration = iteration;
+                    GanCheckpoint.prune(fs, checkpoints, config.keepCheckpoints);
                 }
             }
             if (lastCheckpointIteration != iteration && epoch >= totalEpochs) {
                 lastCheckpoint = GanCheckpoint.save(fs, checkpoints, state(config, profile, epoch, LABELLED, 0,
                         iteration), generator, discriminator, combined, null);
+                GanCheckpoint.prune(fs, checkpoints, config.keepCheckpoints);
             }
             if (epoch >= totalEpochs && config.samples > 0) {
                 writeSamples(fs, new Path(runDir, "samples"), profile, generator, trainingData.monitor(), config.samples);
@@ -316,7 +321,7 @@ public final class TrainJob implements Callable<Integer> {
 
     private static void report(LossLog log, GanProfile p, ComputationGraph g, ComputationGraph d,
             GanTrainer.Batch monitor, int epoch, int epochs, String pass, int round, int rounds, long iteration,
-            double lr, SparkGanRounds.RoundScores s, long totalRounds, double trainSeconds, long trainSamples)
+            double lr, SparkGanRounds.RoundScores s, long remainingSamples, double trainSeconds, long trainSamples)
             throws IOException {
         GanTrainer.StepLosses m = GanTrainer.evaluate(p, g, d, monitor);
         double rate = s.samples() / s.seconds();
@@ -325,9 +330,7 @@ public final class TrainJob implements Callable<Integer> {
                         + "\"lr\":%s,\"samples\":%d,\"seconds\":%.3f,\"samples_per_s\":%.3f}", epoch, pass, round,
                 iteration, num(s.discriminator()), num(s.generatorTotal()), num(m.gan()), num(m.l1()), num(m.dice()),
                 num(m.crossEntropy()), num(m.discriminator()), num(lr), s.samples(), s.seconds(), rate));
-        double perRound = trainSeconds / Math.max(1, iteration - (log.startIteration()));
-        long remaining = Math.max(0, totalRounds - iteration);
-        long eta = Math.round(perRound * remaining);
+        long eta = Math.round(Math.max(0, remainingSamples) * trainSeconds / Math.max(1, trainSamples));
         System.out.printf(Locale.ROOT, "train: epoch %d/%d %s round %d/%d (it %d): D %.4f G %.4f | monitor GAN %.4f "
                         + "L1 %.4f Dice %.4f CE %.4f | lr %.2e | %.2f samples/s | ETA %dm%02ds%n", epoch + 1, epochs,
                 pass, round + 1, rounds, iteration, s.discriminator(), s.generatorTotal(), m.gan(), m.l1(), m.dice(),
@@ -370,11 +373,9 @@ public final class TrainJob implements Callable<Integer> {
      */
     static final class LossLog implements AutoCloseable {
         private final FSDataOutputStream out;
-        private final long startIteration;
 
-        private LossLog(FSDataOutputStream out, long startIteration) {
+        private LossLog(FSDataOutputStream out) {
             this.out = out;
-            this.startIteration = startIteration;
         }
 
         static LossLog open(FileSystem fs, Path file, long keepUpTo) throws IOException {
@@ -409,7 +410,7 @@ public final class TrainJob implements Callable<Integer> {
                     out.write((line + "\n").getBytes(StandardCharsets.UTF_8));
                 }
             }
-            return new LossLog(out, keepUpTo);
+            return new LossLog(out);
         }
 
         static long iterationOf(String line) {
@@ -420,10 +421,6 @@ public final class TrainJob implements Callable<Integer> {
                 to++;
             }
             return Long.parseLong(line.substring(from, to));
-        }
-
-        long startIteration() {
-            return startIteration;
         }
 
         void append(String json) throws IOException {

@@ -22,8 +22,10 @@ public record NetworkSnapshot(String id, Kind kind, GanProfile profile, float[] 
 
     private static final ThreadLocal<Map<String, ComputationGraph>> CACHE = ThreadLocal.withInitial(HashMap::new);
 
-    public static NetworkSnapshot of(String id, Kind kind, GanProfile profile, ComputationGraph graph) {
-        return new NetworkSnapshot(id, kind, profile, graph.params().castTo(DataType.FLOAT).toFloatVector());
+    /** A snapshot of {@code graph}; {@code label} is for people, the id is made unique (executor caches key on it). */
+    public static NetworkSnapshot of(String label, Kind kind, GanProfile profile, ComputationGraph graph) {
+        return new NetworkSnapshot(label + "-" + java.util.UUID.randomUUID(), kind, profile,
+                graph.params().castTo(DataType.FLOAT).toFloatVector());
     }
 
     /** This snapshot's network on the calling thread, built on first use; older snapshots of its kind are dropped. */

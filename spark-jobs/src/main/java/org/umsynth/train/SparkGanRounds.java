@@ -130,6 +130,7 @@ public final class SparkGanRounds {
             SparkComputationGraph dNet = new SparkComputationGraph(sc, discriminator, master(2 * batch, fitSeed));
             dNet.fitMultiDataSet(dData);
             double dScore = dNet.getScore();
+            dData.unpersist(false); // in case the training master cached it (MEMORY_ONLY)
             g.destroy();
 
             // (2) the frozen D of the combined graph follows
@@ -156,6 +157,7 @@ public final class SparkGanRounds {
             SparkComputationGraph gNet = new SparkComputationGraph(sc, combined, master(batch, fitSeed + 1));
             gNet.fitMultiDataSet(gData);
             double gScore = gNet.getScore();
+            gData.unpersist(false);
             if (snapshot != null) {
                 snapshot.destroy();
                 d.destroy();

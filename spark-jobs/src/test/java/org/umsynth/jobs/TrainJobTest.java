@@ -107,6 +107,7 @@ class TrainJobTest extends SparkTestBase {
         c.checkpointEvery = 3;
         c.monitorSamples = 2;
         c.samples = 2;
+        c.keepCheckpoints = 2;
         return c;
     }
 
@@ -167,6 +168,40 @@ class TrainJobTest extends SparkTestBase {
     }
 
     @Test
+    void sameDiffConvolutionsTrainOnSparkWithDFrozen() throws IOException {
+        TrainConfig c = micro();
+        c.sameDiffConvolutions = true;
+        c.epochs = 1;
+        c.decayEpochs = 0;
+        c.samples = 0;
+        TrainJob.Summary s = TrainJob.run(spark, data, c, "samediff", false, false, 2);
+        assertEquals(2, s.iterations());
+        var fs = new TableStore(spark, data).fileSystem();
+        GanCheckpoint.Loaded l = GanCheckpoint.load(fs, s.lastCheckpoint());
+        assertTrue(l.state().profile().sameDiffConvolutions());
+        assertTrue(l.combined().getLayer("g_conv0").conf().getLayer() instanceof org.umsynth.model.gan.SameDiffConv2D);
+        Map<String, INDArray> inCombined = l.combined().paramTable();
+        for (Map.Entry<String, INDArray> e : l.discriminator().paramTable().entrySet()) {
+            assertEquals(e.getValue(), inCombined.get(e.getKey()), "frozen D parameter " + e.getKey() + " moved");
+        }
+    }
+
+    @Test
+    void segModeTrainsTheBaselineOnLabelledCasesOnly() throws IOException {
+        TrainConfig c = micro();
+        c.mode = org.umsynth.model.train.Conditioning.SEG;
+        c.decayEpochs = 0;
+        c.samples = 0;
+        TrainJob.Summary s = TrainJob.run(spark, data, c, null, false, false, Long.MAX_VALUE);
+        assertEquals("seg", s.run());
+        assertEquals(6, s.pairs());
+        assertEquals(6, s.labelledPairs());
+        assertEquals(2, s.iterations(), "6 labelled pairs in rounds of 4, one epoch, no unlabelled pass");
+        assertEquals(4, GanCheckpoint.readState(new TableStore(spark, data).fileSystem(), s.lastCheckpoint())
+                .profile().inputChannels(), "one-hot labels (3) + edges");
+    }
+
+    @Test
     void discriminatorDoesNotMoveInTheGeneratorPhaseOnSpark() throws IOException {
         GanProfile p = micro().ganProfile();
         ComputationGraph d = GanNetworks.discriminator(p, 2);
@@ -178,8 +213,10 @@ class TrainJobTest extends SparkTestBase {
         try (TrainingData data1 = TrainingData.load(new TableStore(spark, data), p, 1, 2, 2)) {
             SparkGanRounds rounds = new SparkGanRounds(JavaSparkContext.fromSparkContext(spark.sparkContext()), p,
                     local.generator(), d, combined, 2, 1, 1, export.toUri().toString());
+            int persisted = spark.sparkContext().getPersistentRDDs().size();
             SparkGanRounds.RoundScores s = rounds.round(data1.pairs(), new long[] {0, 1, 2, 3},
                     SparkGanRounds.Pass.LABELLED, null, 2e-3, 7, "frozen");
+            assertEquals(persisted, spark.sparkContext().getPersistentRDDs().size(), "a round leaves no cached RDD");
             assertTrue(Double.isFinite(s.discriminator()) && Double.isFinite(s.generatorTotal()));
             assertEquals(4, s.samples());
         }
@@ -221,8 +258,10 @@ class TrainJobTest extends SparkTestBase {
         for (String f : List.of("generator.zip", "discriminator.zip", "combined.zip", "state.json")) {
             assertTrue(Files.exists(checkpoints.resolve("00000008").resolve(f)), f);
         }
-        assertTrue(Files.exists(checkpoints.resolve("00000003").resolve("pseudo_labeller.zip")),
-                "iteration 3 is inside the unlabelled pass");
+        try (var dirs = Files.list(checkpoints)) {
+            assertEquals(List.of("00000006", "00000008"), dirs.map(f -> f.getFileName().toString())
+                    .filter(n -> n.matches("\\d+")).sorted().toList(), "the newest 2 kept");
+        }
         try (var pngs = Files.list(runDir.resolve("samples"))) {
             assertEquals(2, pngs.filter(f -> f.toString().endsWith(".png")).count());
         }
@@ -230,6 +269,8 @@ class TrainJobTest extends SparkTestBase {
 
         TrainJob.Summary first = TrainJob.run(spark, data, c, "resumed", false, false, 3);
         assertEquals(3, first.iterations());
+        assertTrue(Files.exists(Path.of(data, "models/resumed/checkpoints/00000003/pseudo_labeller.zip")),
+                "iteration 3 is inside the unlabelled pass: its G snapshot is saved");
         TrainJob.Summary second = TrainJob.run(spark, data, c, "resumed", true, false, Long.MAX_VALUE);
         assertEquals(8, second.iterations());
         List<String> resumedLog = Files.readAllLines(Path.of(data, "models/resumed/log/losses.jsonl"));

@@ -106,6 +106,32 @@ public final class GanCheckpoint {
         return target;
     }
 
+    /**
+     * Deletes all but the newest {@code keep} complete checkpoints (never the one {@value #LATEST} names);
+     * returns how many were deleted.
+     */
+    public static int prune(FileSystem fs, Path checkpoints, int keep) throws IOException {
+        if (keep < 1) {
+            throw new IllegalArgumentException("keep must be >= 1: " + keep);
+        }
+        java.util.List<String> names = new java.util.ArrayList<>();
+        for (org.apache.hadoop.fs.FileStatus st : fs.listStatus(checkpoints)) {
+            String n = st.getPath().getName();
+            if (st.isDirectory() && n.matches("\\d{8,}")) {
+                names.add(n);
+            }
+        }
+        names.sort(java.util.Comparator.naturalOrder());
+        String latest = latest(fs, checkpoints).map(Path::getName).orElse("");
+        int deleted = 0;
+        for (int i = 0; i < names.size() - keep; i++) {
+            if (!names.get(i).equals(latest) && fs.delete(new Path(checkpoints, names.get(i)), true)) {
+                deleted++;
+            }
+        }
+        return deleted;
+    }
+
     /** The folder {@value #LATEST} points at, if any. */
     public static Optional<Path> latest(FileSystem fs, Path checkpoints) throws IOException {
         Path pointer = new Path(checkpoints, LATEST);
@@ -197,6 +223,9 @@ public final class GanCheckpoint {
             RecordComponent c = components[i];
             types[i] = c.getType();
             Object v = m.get(c.getName());
+            if (v == null && c.getType() == boolean.class) {
+                v = Boolean.FALSE; // a flag added later: absent in older checkpoints
+            }
             if (v == null) {
                 throw new IllegalArgumentException("checkpoint profile lacks '" + c.getName() + "'");
             }
@@ -204,6 +233,8 @@ public final class GanCheckpoint {
                 args[i] = ((Number) v).intValue();
             } else if (c.getType() == double.class) {
                 args[i] = ((Number) v).doubleValue();
+            } else if (c.getType() == boolean.class) {
+                args[i] = (Boolean) v;
             } else if (c.getType() == Conditioning.class) {
                 args[i] = Conditioning.valueOf(v.toString().toUpperCase(java.util.Locale.ROOT));
             } else {

@@ -151,21 +151,21 @@ public final class GanNetworks {
 
     private static void addGenerator(GraphBuilder b, GanProfile p, String input) {
         String x = pad(b, "g_pad0", 3, input);
-        x = conv(b, "g_conv0", 7, 1, 0, p.ngf(), x);
+        x = conv(b, p, "g_conv0", 7, 1, 0, p.ngf(), x);
         x = normRelu(b, "g_conv0", x);
         int channels = p.ngf();
         for (int i = 0; i < p.downsamplings(); i++) {
             channels *= 2;
-            x = conv(b, "g_down" + i, 3, 2, 1, channels, x);
+            x = conv(b, p, "g_down" + i, 3, 2, 1, channels, x);
             x = normRelu(b, "g_down" + i, x);
         }
         for (int r = 0; r < p.residualBlocks(); r++) {
             String name = "g_res" + r;
             String y = pad(b, name + "_pad1", 1, x);
-            y = conv(b, name + "_conv1", 3, 1, 0, channels, y);
+            y = conv(b, p, name + "_conv1", 3, 1, 0, channels, y);
             y = normRelu(b, name + "_conv1", y);
             y = pad(b, name + "_pad2", 1, y);
-            y = conv(b, name + "_conv2", 3, 1, 0, channels, y);
+            y = conv(b, p, name + "_conv2", 3, 1, 0, channels, y);
             b.addLayer(name + "_conv2_in", new InstanceNorm(), y);
             b.addVertex(name, new ElementWiseVertex(ElementWiseVertex.Op.Add), x, name + "_conv2_in");
             x = name;
@@ -179,8 +179,8 @@ public final class GanNetworks {
             x = normRelu(b, name, name + "_crop");
         }
         String head = pad(b, "g_head_pad", 3, x);
-        b.addLayer(IMAGE_CONV, convLayer(7, 1, 0, 1, Activation.TANH.getActivationFunction()), head);
-        b.addLayer("g_seg_conv", convLayer(7, 1, 0, p.classes(), Activation.IDENTITY.getActivationFunction()), head);
+        b.addLayer(IMAGE_CONV, convLayer(p, 7, 1, 0, 1, Activation.TANH.getActivationFunction()), head);
+        b.addLayer("g_seg_conv", convLayer(p, 7, 1, 0, p.classes(), Activation.IDENTITY.getActivationFunction()), head);
         int pixels = p.resolution() * p.resolution();
         b.addLayer(IMAGE, new CnnLossLayer.Builder().lossFunction(
                 new PixelMeanLoss(PixelMeanLoss.Kind.L1, pixels, p.l1Weight())).activation(Activation.IDENTITY)
@@ -203,20 +203,20 @@ public final class GanNetworks {
             String prefix = "d" + s + "_conv";
             int filters = p.ndf();
             String x = scaleInput;
-            b.addLayer(prefix + 0, maybeFrozen(convLayer(4, 2, 2, filters, new ActivationLReLU(0.2)), frozen), x);
+            b.addLayer(prefix + 0, maybeFrozen(convLayer(p, 4, 2, 2, filters, new ActivationLReLU(0.2)), frozen), x);
             x = prefix + 0;
             for (int l = 1; l <= p.discriminatorLayers(); l++) {
                 filters = Math.min(filters * 2, 512);
                 int stride = l < p.discriminatorLayers() ? 2 : 1;
                 String name = prefix + l;
-                b.addLayer(name, maybeFrozen(convLayer(4, stride, 2, filters, Activation.IDENTITY
+                b.addLayer(name, maybeFrozen(convLayer(p, 4, stride, 2, filters, Activation.IDENTITY
                         .getActivationFunction()), frozen), x);
                 b.addLayer(name + "_in", new InstanceNorm(), name);
                 b.addLayer(name + "_act", new ActivationLayer(new ActivationLReLU(0.2)), name + "_in");
                 x = name + "_act";
             }
             String last = prefix + (p.discriminatorLayers() + 1);
-            b.addLayer(last, maybeFrozen(convLayer(4, 1, 2, 1, Activation.IDENTITY.getActivationFunction()), frozen),
+            b.addLayer(last, maybeFrozen(convLayer(p, 4, 1, 2, 1, Activation.IDENTITY.getActivationFunction()), frozen),
                     x);
             int side = p.discriminatorOutputSide(s);
             String out = discriminatorOutput(s);
@@ -237,13 +237,35 @@ public final class GanNetworks {
         return name;
     }
 
-    private static String conv(GraphBuilder b, String name, int kernel, int stride, int padding, int nOut,
+    private static String conv(GraphBuilder b, GanProfile p, String name, int kernel, int stride, int padding, int nOut,
             String input) {
-        b.addLayer(name, convLayer(kernel, stride, padding, nOut, Activation.IDENTITY.getActivationFunction()), input);
+        b.addLayer(name, convLayer(p, kernel, stride, padding, nOut, Activation.IDENTITY.getActivationFunction()), input);
         return name;
     }
 
-    private static ConvolutionLayer convLayer(int kernel, int stride, int padding, int nOut,
+    /** A conv layer: {@link SameDiffConv2D} when the profile asks for it, else DL4J's {@code ConvolutionLayer}. */
+    private static Layer convLayer(GanProfile p, int kernel, int stride, int padding, int nOut,
+            org.nd4j.linalg.activations.IActivation activation) {
+        if (p.sameDiffConvolutions()) {
+            String name;
+            if (activation instanceof ActivationLReLU lrelu) {
+                if (lrelu.getAlpha() != 0.2) {
+                    throw new IllegalArgumentException("SameDiffConv2D has LeakyReLU 0.2 only");
+                }
+                name = "lrelu";
+            } else if (activation instanceof org.nd4j.linalg.activations.impl.ActivationTanH) {
+                name = "tanh";
+            } else if (activation instanceof org.nd4j.linalg.activations.impl.ActivationIdentity) {
+                name = "identity";
+            } else {
+                throw new IllegalArgumentException("no SameDiffConv2D activation for " + activation);
+            }
+            return new SameDiffConv2D(kernel, stride, padding, nOut, p.initStd(), name);
+        }
+        return stockConvLayer(kernel, stride, padding, nOut, activation);
+    }
+
+    private static ConvolutionLayer stockConvLayer(int kernel, int stride, int padding, int nOut,
             org.nd4j.linalg.activations.IActivation activation) {
         return new ConvolutionLayer.Builder(kernel, kernel).stride(stride, stride).padding(padding, padding)
                 .nOut(nOut).activation(activation).build();

@@ -26,11 +26,25 @@ import org.umsynth.model.train.Conditioning;
  * @param segWeightPseudo   weight of (Dice + CE) on pseudo-labels
  * @param initStd           standard deviation of the N(0, std) weight initialisation
  * @param diceSmooth        soft Dice smoothing term
+ * @param sameDiffConvolutions convolutions as {@link SameDiffConv2D} (libnd4j {@code conv2d}: oneDNN-accelerated
+ *                          with the {@code onednn} build) instead of DL4J's {@code ConvolutionLayer}; same function
+ *                          and parameter count, another weight layout, so checkpoints are not interchangeable
  */
 public record GanProfile(int resolution, int ngf, int ndf, int downsamplings, int residualBlocks,
         int discriminatorLayers, int discriminatorScales, int classes, Conditioning conditioning, int batchSize,
         double learningRate, double beta1, int epochs, int decayEpochs, double l1Weight, double segWeightLabelled,
-        double segWeightPseudo, double initStd, double diceSmooth) implements java.io.Serializable {
+        double segWeightPseudo, double initStd, double diceSmooth, boolean sameDiffConvolutions)
+        implements java.io.Serializable {
+
+    /** With DL4J's stock convolution layers. */
+    public GanProfile(int resolution, int ngf, int ndf, int downsamplings, int residualBlocks,
+            int discriminatorLayers, int discriminatorScales, int classes, Conditioning conditioning, int batchSize,
+            double learningRate, double beta1, int epochs, int decayEpochs, double l1Weight, double segWeightLabelled,
+            double segWeightPseudo, double initStd, double diceSmooth) {
+        this(resolution, ngf, ndf, downsamplings, residualBlocks, discriminatorLayers, discriminatorScales, classes,
+                conditioning, batchSize, learningRate, beta1, epochs, decayEpochs, l1Weight, segWeightLabelled,
+                segWeightPseudo, initStd, diceSmooth, false);
+    }
 
     public GanProfile {
         Objects.requireNonNull(conditioning, "conditioning");
@@ -86,25 +100,31 @@ public record GanProfile(int resolution, int ngf, int ndf, int downsamplings, in
     public GanProfile withConditioning(Conditioning mode) {
         return new GanProfile(resolution, ngf, ndf, downsamplings, residualBlocks, discriminatorLayers,
                 discriminatorScales, classes, mode, batchSize, learningRate, beta1, epochs, decayEpochs, l1Weight,
-                segWeightLabelled, segWeightPseudo, initStd, diceSmooth);
+                segWeightLabelled, segWeightPseudo, initStd, diceSmooth, sameDiffConvolutions);
     }
 
     public GanProfile withResolution(int side) {
         return new GanProfile(side, ngf, ndf, downsamplings, residualBlocks, discriminatorLayers,
                 discriminatorScales, classes, conditioning, batchSize, learningRate, beta1, epochs, decayEpochs,
-                l1Weight, segWeightLabelled, segWeightPseudo, initStd, diceSmooth);
+                l1Weight, segWeightLabelled, segWeightPseudo, initStd, diceSmooth, sameDiffConvolutions);
     }
 
     public GanProfile withLearningRate(double rate) {
         return new GanProfile(resolution, ngf, ndf, downsamplings, residualBlocks, discriminatorLayers,
                 discriminatorScales, classes, conditioning, batchSize, rate, beta1, epochs, decayEpochs, l1Weight,
-                segWeightLabelled, segWeightPseudo, initStd, diceSmooth);
+                segWeightLabelled, segWeightPseudo, initStd, diceSmooth, sameDiffConvolutions);
+    }
+
+    public GanProfile withSameDiffConvolutions(boolean on) {
+        return new GanProfile(resolution, ngf, ndf, downsamplings, residualBlocks, discriminatorLayers,
+                discriminatorScales, classes, conditioning, batchSize, learningRate, beta1, epochs, decayEpochs,
+                l1Weight, segWeightLabelled, segWeightPseudo, initStd, diceSmooth, on);
     }
 
     public GanProfile withSizes(int ngf, int ndf, int downsamplings, int residualBlocks) {
         return new GanProfile(resolution, ngf, ndf, downsamplings, residualBlocks, discriminatorLayers,
                 discriminatorScales, classes, conditioning, batchSize, learningRate, beta1, epochs, decayEpochs,
-                l1Weight, segWeightLabelled, segWeightPseudo, initStd, diceSmooth);
+                l1Weight, segWeightLabelled, segWeightPseudo, initStd, diceSmooth, sameDiffConvolutions);
     }
 
     /** Side of a PatchGAN output at {@code scale} (0 = full resolution). */

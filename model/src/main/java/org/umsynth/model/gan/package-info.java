@@ -13,7 +13,12 @@
  *       {@link org.umsynth.model.gan.PixelMeanLoss} (mean L1 / BCE per example).</li>
  *   <li>{@link org.umsynth.model.gan.GanTrainer}: one alternating step; pseudo-labels and the D-confidence
  *       mask for the semi-supervised pass. {@link org.umsynth.model.gan.GanInputs}: per-sample arrays (e.g. from
- *       {@link org.umsynth.model.train.TrainingPair}) to minibatches and back.</li>
+ *       {@link org.umsynth.model.train.TrainingPair}) to minibatches and back. The minibatches of both phases
+ *       ({@code GanTrainer.discriminatorData}, {@code GanTrainer.generatorData}) are public static so Spark
+ *       executors build exactly what the local trainer fits ({@code org.umsynth.train.SparkGanRounds}).</li>
+ *   <li>{@link org.umsynth.model.gan.GanCheckpoint}: atomic checkpoints (G, D and combined zips with Adam state,
+ *       the epoch's pseudo-labeller, a JSON state) and the {@code latest} pointer; synthesis loads
+ *       {@code GanCheckpoint.loadGenerator}.</li>
  * </ul>
  *
  * <p>One epoch of the semi-supervised schedule with this API: for each labelled minibatch,
