@@ -49,20 +49,9 @@ class SynthesizeJobTest extends SparkTestBase {
     }
 
     static TrainConfig microTraining() {
-        TrainConfig c = new TrainConfig();
-        c.resolution = SIDE;
-        c.ngf = 4;
-        c.ndf = 4;
-        c.downsamplings = 1;
-        c.residualBlocks = 1;
-        c.discriminatorLayers = 2;
-        c.batchSize = 2;
-        c.roundBatches = 1;
-        c.workers = 2;
-        c.epochs = 1;
+        TrainConfig c = TrainJobTest.micro();
         c.decayEpochs = 0;
         c.checkpointEvery = 1;
-        c.monitorSamples = 2;
         c.samples = 1;
         return c;
     }

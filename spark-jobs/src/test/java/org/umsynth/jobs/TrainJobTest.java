@@ -90,7 +90,8 @@ class TrainJobTest extends SparkTestBase {
         new TableStore(spark, root).publish(tables, true);
     }
 
-    private static TrainConfig micro() {
+    /** A micro profile at 32x32 that trains in about a second per round; shared with the synthesis test. */
+    static TrainConfig micro() {
         TrainConfig c = new TrainConfig();
         c.resolution = SIDE;
         c.ngf = 4;
