@@ -58,6 +58,10 @@ public final class IngestJob implements Callable<Integer> {
     @Option(names = "--labels", paramLabel = "DIR_OR_URI", description = "folder of label volumes (NIfTI) named like their CT volume")
     String labels;
 
+    @Option(names = "--labels-manifest", paramLabel = "CSV",
+            description = "pairs image,label (paths relative to --input and --labels) instead of pairing by name")
+    String manifest;
+
     /** What a run did: inputs = ingested volumes + quarantined inputs. */
     public record Summary(int units, long volumes, long slices, long quarantined, double seconds) {
         public double slicesPerSecond() {
@@ -68,11 +72,17 @@ public final class IngestJob implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         return common.run("ingest", new IngestConfig(),
-                config -> spark -> run(spark, input, labels, common.data, config, common.overwrite));
+                config -> spark -> run(spark, input, labels, manifest, common.data, config, common.overwrite));
     }
 
     public static Summary run(SparkSession spark, String input, String labels, String data, IngestConfig config,
                               boolean overwrite) throws IOException {
+        return run(spark, input, labels, null, data, config, overwrite);
+    }
+
+    /** @param manifest a CSV of image,label pairs on any file system, or null to pair by base name */
+    public static Summary run(SparkSession spark, String input, String labels, String manifest, String data,
+                              IngestConfig config, boolean overwrite) throws IOException {
         long start = System.nanoTime();
         TableStore store = new TableStore(spark, data);
         String quarantine = Tables.quarantineOf("ingest");
@@ -88,8 +98,18 @@ public final class IngestJob implements Callable<Integer> {
         if (labelsRoot != null && !labelsRoot.getFileSystem(hadoopConf).exists(labelsRoot)) {
             throw new IllegalArgumentException("--labels " + labels + " does not exist");
         }
+        List<String> manifestLines = null;
+        if (manifest != null) {
+            if (labelsRoot == null) {
+                throw new IllegalArgumentException("--labels-manifest needs --labels (the root its label paths are relative to)");
+            }
+            Path m = HadoopPaths.qualify(manifest, hadoopConf);
+            try (java.io.InputStream in = m.getFileSystem(hadoopConf).open(m)) {
+                manifestLines = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).lines().toList();
+            }
+        }
         InputDiscovery.Result discovered = InputDiscovery.discover(inputFs, inputRoot,
-                labelsRoot == null ? null : labelsRoot.getFileSystem(hadoopConf), labelsRoot);
+                labelsRoot == null ? null : labelsRoot.getFileSystem(hadoopConf), labelsRoot, manifestLines);
         List<InputUnit> units = discovered.units();
         if (units.isEmpty()) {
             throw new IllegalArgumentException("no input files under " + input);

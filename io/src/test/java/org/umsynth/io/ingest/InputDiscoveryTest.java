@@ -50,6 +50,31 @@ class InputDiscoveryTest {
                 r.orphanLabels());
     }
 
+    @Test
+    void aManifestPairsImagesWithLabelsWhateverTheirNames(@TempDir Path dir) throws IOException {
+        Path images = dir.resolve("images");
+        Path labels = dir.resolve("labels");
+        touch(images.resolve("scan_001.nii.gz"));
+        touch(images.resolve("series9/IM1"));
+        touch(images.resolve("unlisted.nii"));
+        touch(labels.resolve("seg/lungs_001.nii.gz"));
+        touch(labels.resolve("series9_seg.nii.gz"));
+        touch(labels.resolve("unused.nii.gz"));
+        List<String> manifest = List.of("image,label", "scan_001.nii.gz, seg/lungs_001.nii.gz", "series9/,series9_seg.nii.gz",
+                "missing.nii.gz,unused.nii.gz", "unlisted.nii,nowhere.nii.gz");
+        FileSystem fs = FileSystem.getLocal(new Configuration());
+        InputDiscovery.Result r = InputDiscovery.discover(fs, new org.apache.hadoop.fs.Path(images.toUri()),
+                fs, new org.apache.hadoop.fs.Path(labels.toUri()), manifest);
+        Map<String, InputUnit> bySource = r.units().stream().collect(Collectors.toMap(InputUnit::source, u -> u));
+        assertEquals("seg/lungs_001.nii.gz", bySource.get("scan_001.nii.gz").label());
+        assertEquals("series9_seg.nii.gz", bySource.get("series9").label());
+        assertNull(bySource.get("unlisted.nii").label());
+        assertEquals(List.of(new Rejection("labels/nowhere.nii.gz",
+                        "named by the labels manifest (line 5) but not found under the labels root"),
+                new Rejection("missing.nii.gz", "named by the labels manifest but not found under the input root")),
+                r.orphanLabels());
+    }
+
     private static void touch(Path p) throws IOException {
         Files.createDirectories(p.getParent());
         Files.write(p, new byte[]{1, 2, 3});
