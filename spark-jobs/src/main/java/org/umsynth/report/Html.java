@@ -15,7 +15,7 @@ public final class Html {
             .meta{color:#5b6577;font-size:13px}.note{color:#5b6577;font-style:italic}
             .warn{background:#fff4d6;border-left:4px solid #e0a000;padding:6px 10px;margin:8px 0}
             table{border-collapse:collapse;margin:8px 0;font-size:13px}
-            th,td{border:1px solid #d5dbe6;padding:4px 8px;text-align:left;vertical-align:top}
+            th,td{border:1px solid #d5dbe6;padding:4px 8px;text-align:left;vertical-align:top;max-width:760px;overflow-wrap:anywhere}
             th{background:#f1f4f9}td.num{text-align:right;font-variant-numeric:tabular-nums}
             code{background:#f1f4f9;padding:1px 4px;border-radius:3px;font-size:12px;word-break:break-all}
             figure{display:inline-block;margin:6px 10px 10px 0;vertical-align:top}

@@ -100,7 +100,7 @@ public final class RunSections {
                 for (int i = Math.max(0, pngs.length - trainingSamples); i < pngs.length; i++) {
                     String file = pngs[i].getPath().getName();
                     String name = folder.copy(fs, pngs[i].getPath(), "trainsample_" + run + "_" + file);
-                    html.figure(name, "Training sample " + file + " of run " + run, file, 0, false);
+                    html.figure(name, "Training sample " + file + " of run " + run, file, displayWidth(pngs[i].getPath()), false);
                 }
             }
         }
@@ -271,6 +271,17 @@ public final class RunSections {
         }
         out.sort(null);
         return out;
+    }
+
+    /** Small samples (demo resolution) are shown enlarged, pixel for pixel, to at least 256 px wide. */
+    private int displayWidth(Path png) throws IOException {
+        try (InputStream in = fs.open(png)) {
+            java.awt.image.BufferedImage image = javax.imageio.ImageIO.read(in);
+            if (image == null || image.getWidth() >= 256) {
+                return 0;
+            }
+            return image.getWidth() * (int) Math.ceil(256.0 / image.getWidth());
+        }
     }
 
     private List<String> subfolders(Path dir) throws IOException {

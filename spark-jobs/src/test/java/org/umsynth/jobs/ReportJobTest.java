@@ -78,6 +78,8 @@ class ReportJobTest extends SparkTestBase {
         BufferedImage row = ImageIO.read(dir.resolve(sources.stream().filter(s -> s.startsWith("synthetic_")).findFirst().get()).toFile());
         assertEquals(4 * 192 + 3 * 6, row.getWidth());
         assertEquals(192 + 18, row.getHeight());
+        assertTrue(colouredPixels(row, 2 * (192 + 6), 3 * (192 + 6) - 6) > 100, "segmentation overlaid in colour");
+        assertEquals(0, colouredPixels(row, 3 * (192 + 6), row.getWidth()), "the source slice is grey");
         BufferedImage copied = ImageIO.read(dir.resolve("trainsample_tiny_epoch_001.png").toFile());
         assertEquals(64, copied.getWidth(), "training samples are copied as they are");
 
@@ -156,6 +158,21 @@ class ReportJobTest extends SparkTestBase {
         }
         assertFalse(sources.isEmpty());
         return sources;
+    }
+
+    /** Pixels in columns [x0, x1) whose red, green and blue differ by more than 20. */
+    private static int colouredPixels(BufferedImage image, int x0, int x1) {
+        int n = 0;
+        for (int y = 0; y < image.getHeight(); y++) {
+            for (int x = x0; x < x1; x++) {
+                int rgb = image.getRGB(x, y);
+                int r = (rgb >> 16) & 0xFF;
+                int g = (rgb >> 8) & 0xFF;
+                int b = rgb & 0xFF;
+                n += Math.max(r, Math.max(g, b)) - Math.min(r, Math.min(g, b)) > 20 ? 1 : 0;
+            }
+        }
+        return n;
     }
 
     private static int distinctColours(BufferedImage image) {

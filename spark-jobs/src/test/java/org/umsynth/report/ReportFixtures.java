@@ -48,7 +48,7 @@ public final class ReportFixtures {
                 hu[i] += 30;
             }
             byte[] label = r.getAs("label");
-            byte[] seg = label == null ? new byte[rowsN * cols] : Resize.majorityLabels(label, srcCols, srcRows, cols, rowsN);
+            byte[] seg = label == null ? lungByThreshold(hu) : Resize.majorityLabels(label, srcCols, srcRows, cols, rowsN);
             String id = String.format(Locale.ROOT, "s%04d", k);
             rows.add(RowFactory.create(id, r.getAs("case_id"), r.getAs("slice_index"), 0, 1000L + k, "run-<b>&co</b>",
                     "00000020", "{\"kind\":\"none\"}", rowsN, cols, r.<Double>getAs("spacing_x") * srcCols / cols,
@@ -58,6 +58,15 @@ public final class ReportFixtures {
         }
         store.publish(Map.of(Tables.SYNTHETIC + "/" + name, spark.createDataFrame(rows, Tables.SYNTHETIC_SCHEMA)), false);
         return rows.size();
+    }
+
+    /** An unlabelled source still gets a segmentation to show: lung where -950 < HU < -400. */
+    private static byte[] lungByThreshold(float[] hu) {
+        byte[] seg = new byte[hu.length];
+        for (int i = 0; i < hu.length; i++) {
+            seg[i] = (byte) (hu[i] > -950 && hu[i] < -400 ? 1 : 0);
+        }
+        return seg;
     }
 
     /** {@code models/<run>/}: a loss log with nulls and NaNs, two sample PNGs, a checkpoint pointer and state. */
