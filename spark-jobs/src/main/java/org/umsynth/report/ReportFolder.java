@@ -6,8 +6,10 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Set;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.umsynth.io.fs.HadoopPaths;
@@ -21,11 +23,24 @@ public final class ReportFolder {
     private final FileSystem fs;
     private final Path dir;
     private final Set<String> images = new LinkedHashSet<>();
+    /** Prefixes of the images this package writes; only those are removed from an earlier report. */
+    static final List<String> OWN_PREFIXES = List.of("synthetic_", "mask_", "loss_", "heat_", "trainsample_");
 
     public ReportFolder(String location, Configuration conf) throws IOException {
         this.dir = HadoopPaths.qualify(location, conf);
         this.fs = HadoopPaths.exportFileSystem(dir, conf);
         fs.mkdirs(dir);
+        removeEarlierImages();
+    }
+
+    /** A re-run shows fewer samples or runs than before: the earlier report's own images must not linger. */
+    private void removeEarlierImages() throws IOException {
+        for (FileStatus f : fs.listStatus(dir)) {
+            String name = f.getPath().getName();
+            if (f.isFile() && name.endsWith(".png") && OWN_PREFIXES.stream().anyMatch(name::startsWith)) {
+                fs.delete(f.getPath(), false);
+            }
+        }
     }
 
     public Path dir() {

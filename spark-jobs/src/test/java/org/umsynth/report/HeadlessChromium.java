@@ -11,6 +11,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Debian's {@code chromium} run headless on a local page: a screenshot and the DOM after load.
+ * Console messages (script errors among them) go to the log as {@code INFO:CONSOLE} lines.
  * Installs it with the committed {@code report/install-chromium.sh} when missing (root + apt).
  */
 public final class HeadlessChromium {
@@ -56,7 +57,7 @@ public final class HeadlessChromium {
         Path profile = Files.createTempDirectory("chromium-profile");
         List<String> command = new ArrayList<>(List.of(BINARY.toString(), "--headless", "--no-sandbox", "--disable-gpu",
                 "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update",
-                "--disable-sync", "--hide-scrollbars", "--user-data-dir=" + profile));
+                "--disable-sync", "--hide-scrollbars", "--enable-logging=stderr", "--v=0", "--user-data-dir=" + profile));
         command.addAll(List.of(extra));
         command.add(page.toAbsolutePath().toUri().toString());
         Path stdout = Files.createTempFile("chromium", ".out");
