@@ -19,9 +19,7 @@ import org.nd4j.linalg.lossfunctions.ILossFunction;
  * The score array spreads each example's loss evenly over its rows, so the layer's per-example sum
  * and its minibatch mean are the usual ones.
  */
-public class DiceCeLoss implements ILossFunction {
-    private int pixelsPerExample;
-    private double weight = 1.0;
+public class DiceCeLoss extends PixelLoss {
     private double smooth = 1.0;
 
     public DiceCeLoss() {}
@@ -232,27 +230,6 @@ public class DiceCeLoss implements ILossFunction {
     @Override
     public String name() {
         return "DiceCeLoss(pixelsPerExample=" + pixelsPerExample + ", weight=" + weight + ", smooth=" + smooth + ")";
-    }
-
-    @Override
-    public String toString() {
-        return name();
-    }
-
-    public int getPixelsPerExample() {
-        return pixelsPerExample;
-    }
-
-    public void setPixelsPerExample(int pixelsPerExample) {
-        this.pixelsPerExample = pixelsPerExample;
-    }
-
-    public double getWeight() {
-        return weight;
-    }
-
-    public void setWeight(double weight) {
-        this.weight = weight;
     }
 
     public double getSmooth() {

@@ -18,12 +18,10 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * <p>{@link Kind#BCE} needs a sigmoid activation and is computed from the pre-activations
  * ({@code softplus(z) - y z}), so saturated outputs stay finite.
  */
-public class PixelMeanLoss implements ILossFunction {
+public class PixelMeanLoss extends PixelLoss {
     public enum Kind { L1, BCE }
 
     private Kind kind = Kind.L1;
-    private int pixelsPerExample;
-    private double weight = 1.0;
 
     public PixelMeanLoss() {}
 
@@ -131,33 +129,12 @@ public class PixelMeanLoss implements ILossFunction {
         return "PixelMeanLoss(" + kind + ", pixelsPerExample=" + pixelsPerExample + ", weight=" + weight + ")";
     }
 
-    @Override
-    public String toString() {
-        return name();
-    }
-
     public Kind getKind() {
         return kind;
     }
 
     public void setKind(Kind kind) {
         this.kind = kind;
-    }
-
-    public int getPixelsPerExample() {
-        return pixelsPerExample;
-    }
-
-    public void setPixelsPerExample(int pixelsPerExample) {
-        this.pixelsPerExample = pixelsPerExample;
-    }
-
-    public double getWeight() {
-        return weight;
-    }
-
-    public void setWeight(double weight) {
-        this.weight = weight;
     }
 
     @Override
