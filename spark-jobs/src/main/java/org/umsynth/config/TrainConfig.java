@@ -90,6 +90,10 @@ public class TrainConfig extends StageConfig {
             + "the image only)")
     public boolean semiSupervised = true;
 
+    @Setting(value = "first epoch (0-based) whose unlabelled pass uses pseudo-labels; before it, unlabelled cases "
+            + "train the image only (0: from the start, as the reference)", min = 0, max = 100000)
+    public int pseudoLabelsFromEpoch = 0;
+
     @Setting(value = "training pairs in the fixed monitor batch (driver-side L1/Dice/CE/GAN per round)", min = 1,
             max = 64)
     public int monitorSamples = 4;

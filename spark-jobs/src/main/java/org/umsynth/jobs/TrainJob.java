@@ -202,10 +202,13 @@ public final class TrainJob implements Callable<Integer> {
                         GanCheckpoint.prune(fs, checkpoints, config.keepCheckpoints);
                         continue;
                     }
-                    if (config.semiSupervised && pseudoLabeller == null) {
+                    // Pseudo-labels from a generator that has not yet learnt to segment only teach it
+                    // background: train.pseudoLabelsFromEpoch lets the labelled passes go first.
+                    boolean pseudo = config.semiSupervised && epoch >= config.pseudoLabelsFromEpoch;
+                    if (pseudo && pseudoLabeller == null) {
                         pseudoLabeller = generator.clone(); // the frozen snapshot of this epoch
                     }
-                    pass = config.semiSupervised ? Pass.PSEUDO_LABELLED : Pass.IMAGE_ONLY;
+                    pass = pseudo ? Pass.PSEUDO_LABELLED : Pass.IMAGE_ONLY;
                     order = shuffled(unlabelled, config.seed, epoch, 1);
                     passRounds = unlabelledRounds;
                 }

@@ -238,6 +238,18 @@ class TrainJobTest extends SparkTestBase {
     }
 
     @Test
+    void pseudoLabelsStartAtTheConfiguredEpoch() throws Exception {
+        TrainConfig c = micro();
+        c.pseudoLabelsFromEpoch = 1;
+        TrainJob.run(spark, data, c, "warmup", false, false, 3);
+        assertFalse(Files.exists(Path.of(data, "models/warmup/checkpoints/00000003/pseudo_labeller.zip")),
+                "epoch 0's unlabelled pass trains the image only: no G snapshot");
+        TrainJob.run(spark, data, c, "warmup", true, false, 4);
+        assertTrue(Files.exists(Path.of(data, "models/warmup/checkpoints/00000007/pseudo_labeller.zip")),
+                "epoch 1's unlabelled pass pseudo-labels with a G snapshot");
+    }
+
+    @Test
     void resumedRunEqualsUninterruptedRun() throws Exception {
         TrainConfig c = micro();
         TrainJob.Summary straight = TrainJob.run(spark, data, c, "straight", false, false, Long.MAX_VALUE);
