@@ -148,7 +148,8 @@ public final class IngestJob implements Callable<Integer> {
 
             Dataset<Row> sides = spark.read().schema(OUTCOME_SCHEMA).json(outcomes);
             Row totals = sides.agg(functions.count("*"), functions.sum("volumes"), functions.sum("slices"),
-                    functions.sum(functions.size(functions.col("warnings")))).first();
+                    functions.sum(functions.size(functions.col("warnings"))),
+                    functions.sum(functions.size(functions.col("rejections")))).first();
             if (totals.getLong(0) != units.size()) {
                 throw new IllegalStateException("ingest: " + totals.getLong(0) + " of " + units.size() + " task outcomes found");
             }
@@ -159,7 +160,7 @@ public final class IngestJob implements Callable<Integer> {
                     .map(r -> RowFactory.create(r.source(), r.reason(), null, null)).toList(), Tables.QUARANTINE_SCHEMA);
             Dataset<Row> quarantineRows = spark.createDataFrame(rejected.union(orphans).coalesce(1).javaRDD(), Tables.QUARANTINE_SCHEMA);
             tx.write(quarantine, quarantineRows);
-            long quarantined = spark.read().parquet(tx.staged(quarantine).toString()).count();
+            long quarantined = totals.getLong(4) + discovered.orphanLabels().size();
             for (Row w : sides.select(functions.explode(functions.col("warnings"))).limit(20).collectAsList()) {
                 LOG.warn("{}", w.getString(0));
             }

@@ -58,10 +58,6 @@ import scala.Tuple2;
 @Command(name = "masks", mixinStandardHelpOptions = true,
         description = "Compute unsupervised masks (SLIC superpixel guidance) from ROOT/slices into ROOT/masks.")
 public final class MasksJob implements Callable<Integer> {
-    /** A slice's key in every table. */
-    private static final scala.collection.Seq<String> SLICE_KEY =
-            scala.collection.JavaConverters.asScalaBuffer(List.of("case_id", "slice_index")).toSeq();
-
     @Mixin
     CommonOptions common;
 
@@ -121,7 +117,7 @@ public final class MasksJob implements Callable<Integer> {
 
         // Pass 2: the chosen slices, spread over all cores by case, in a deterministic order.
         int partitions = Math.max(1, Math.min(Math.max(1, chosen.size()), spark.sparkContext().defaultParallelism() * 4));
-        Dataset<Row> selected = slices.join(broadcast(picks), SLICE_KEY)
+        Dataset<Row> selected = slices.join(broadcast(picks), Tables.SLICE_KEY)
                 .select("case_id", "slice_index", "tile", "rows", "cols", "hu", "label", "split")
                 .repartition(partitions, col("case_id"))
                 .sortWithinPartitions("case_id", "tile");
@@ -261,7 +257,7 @@ public final class MasksJob implements Callable<Integer> {
         Dataset<Row> masks = store.read(Tables.MASKS).orderBy("case_id", "slice_index").limit(count);
         Dataset<Row> joined = masks.join(store.read(Tables.SLICES).select("case_id", "slice_index", "hu", "rows", "cols")
                         .withColumnRenamed("rows", "slice_rows").withColumnRenamed("cols", "slice_cols"),
-                SLICE_KEY);
+                Tables.SLICE_KEY);
         Path dir = HadoopPaths.qualify(pngDir, spark.sparkContext().hadoopConfiguration());
         FileSystem fs = HadoopPaths.exportFileSystem(dir, spark.sparkContext().hadoopConfiguration());
         fs.mkdirs(dir);

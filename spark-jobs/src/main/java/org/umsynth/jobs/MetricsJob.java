@@ -26,7 +26,6 @@ import org.apache.spark.storage.StorageLevel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.umsynth.cli.CommonOptions;
-import org.umsynth.config.ConfigBinder;
 import org.umsynth.config.MetricsConfig;
 import org.umsynth.io.volume.PixelCodec;
 import org.umsynth.model.features.Extractors;
@@ -36,7 +35,6 @@ import org.umsynth.model.metrics.FeatureMoments;
 import org.umsynth.model.metrics.FrechetDistance;
 import org.umsynth.model.metrics.MultiScaleAggregation;
 import org.umsynth.model.metrics.PoissonBootstrap;
-import org.umsynth.spark.Sessions;
 import org.umsynth.tables.TableStore;
 import org.umsynth.tables.Tables;
 import picocli.CommandLine.Command;
@@ -106,15 +104,8 @@ public final class MetricsJob implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        MetricsConfig config = ConfigBinder.bind(new MetricsConfig(), common.configSource());
-        SparkSession spark = Sessions.create("umsynth metrics", common.master, common.configSource());
-        try {
-            Result r = run(spark, common.data, real, synthetic, name, config, common.overwrite);
-            System.out.print(format(r));
-            return 0;
-        } finally {
-            spark.stop();
-        }
+        return common.run("metrics", new MetricsConfig(), config -> spark ->
+                System.out.print(format(run(spark, common.data, real, synthetic, name, config, common.overwrite))));
     }
 
     public static Result run(SparkSession spark, String data, String realTable, List<String> syntheticTables, String name,
@@ -185,8 +176,7 @@ public final class MetricsJob implements Callable<Integer> {
         Dataset<Row> df = store.read(table);
         if (onlyMasked) {
             // the real counterparts of synthetic sets: the slices the UMs were computed from
-            df = df.join(store.read(Tables.MASKS).select("case_id", "slice_index").distinct(),
-                    scala.collection.JavaConverters.asScalaBuffer(List.of("case_id", "slice_index")).toSeq());
+            df = df.join(store.read(Tables.MASKS).select("case_id", "slice_index").distinct(), Tables.SLICE_KEY);
         }
         List<String> columns = Arrays.asList(df.columns());
         String column = imageColumn.equals("auto") ? (columns.contains("hu") ? "hu" : "image") : imageColumn;

@@ -2,7 +2,6 @@ package org.umsynth.jobs;
 
 import static org.apache.spark.sql.functions.col;
 
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -14,7 +13,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ConcurrentHashMap;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -25,8 +23,6 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
-import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.deeplearning4j.util.ModelSerializer;
 import org.umsynth.cli.CommonOptions;
 import org.umsynth.config.SynthesizeConfig;
 import org.umsynth.io.fs.HadoopPaths;
@@ -45,6 +41,7 @@ import org.umsynth.model.um.LesionControl;
 import org.umsynth.model.um.UnsupervisedMask;
 import org.umsynth.tables.TableStore;
 import org.umsynth.tables.Tables;
+import org.umsynth.train.NetworkSnapshot;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -53,7 +50,7 @@ import picocli.CommandLine.Option;
  * {@code synthesize}: annotated synthetic CT slices (image in HU + segmentation) from the UMs in
  * {@code ROOT/masks}, optionally perturbed (seeded jitter, random or painted lesions), by a trained
  * generator, into {@code ROOT/synthetic/<name>} with the provenance of every sample. The generator is
- * broadcast once and restored once per executor thread; batches are formed in a fixed order, so a
+ * broadcast once and rebuilt once per executor thread; batches are formed in a fixed order, so a
  * re-run with the same seed gives the same bytes.
  */
 @Command(name = "synthesize", mixinStandardHelpOptions = true,
@@ -124,11 +121,10 @@ public final class SynthesizeJob implements Callable<Integer> {
             throw new IllegalArgumentException("run " + run + " is conditioned on '" + profile.conditioning()
                     + "'; synthesize makes samples from UMs, which needs a 'um' run");
         }
-        byte[] generatorBytes;
-        try (InputStream in = fs.open(new Path(checkpointDir, GanCheckpoint.GENERATOR))) {
-            generatorBytes = in.readAllBytes();
-        }
         String modelId = run + "/" + checkpointDir.getName();
+        // Shipped as profile + parameters; executors rebuild it once per thread (as training does).
+        NetworkSnapshot snapshot = NetworkSnapshot.of(modelId, NetworkSnapshot.Kind.GENERATOR, profile,
+                GanCheckpoint.loadGenerator(fs, checkpointDir));
 
         Perturbation perturbation = perturbation(config, lesionsCsv, hadoopConf);
         if (perturbation.isNone() && config.samplesPerMask > 1) {
@@ -143,16 +139,18 @@ public final class SynthesizeJob implements Callable<Integer> {
         }
         Dataset<Row> slices = store.read(Tables.SLICES).select("case_id", "slice_index", "rows", "cols",
                 "spacing_x", "spacing_y", "spacing_z");
-        Dataset<Row> sources = masks.join(slices, scala.collection.JavaConverters
-                        .asScalaBuffer(List.of("case_id", "slice_index")).toSeq())
+        Dataset<Row> sources = masks.join(slices, Tables.SLICE_KEY)
                 .select(col("case_id"), col("slice_index"), col("um"), masks.col("rows").as("size"),
                         slices.col("cols").as("slice_cols"), slices.col("spacing_x"), slices.col("spacing_y"),
                         slices.col("spacing_z"));
-        long umCount = sources.count();
+        // Sample k of UM i exists when k * umCount + rank(i) < total: UMs are used round robin.
+        List<Row> ranks = sources.select("case_id", "slice_index", "size").orderBy("case_id", "slice_index")
+                .collectAsList();
+        long umCount = ranks.size();
         if (umCount == 0) {
             throw new IllegalStateException("no masks to synthesize from (split " + config.split + ")");
         }
-        int size = sources.first().getInt(3);
+        int size = ranks.get(0).getInt(2);
         if (size != profile.resolution()) {
             throw new IllegalArgumentException("masks are " + size + "x" + size + " but the generator of " + run
                     + " works at " + profile.resolution() + "x" + profile.resolution());
@@ -161,14 +159,12 @@ public final class SynthesizeJob implements Callable<Integer> {
         int partitions = (int) Math.max(1, Math.min(umCount, spark.sparkContext().defaultParallelism() * 2L));
         Dataset<Row> ordered = sources.repartition(partitions, col("case_id")).sortWithinPartitions("case_id", "slice_index");
 
-        // Sample k of UM i exists when k * umCount + rank(i) < total: UMs are used round robin.
-        List<Row> ranks = sources.select("case_id", "slice_index").orderBy("case_id", "slice_index").collectAsList();
         Map<String, Long> rankOf = new LinkedHashMap<>();
         for (int i = 0; i < ranks.size(); i++) {
             rankOf.put(ranks.get(i).getString(0) + "/" + ranks.get(i).getInt(1), (long) i);
         }
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-        Broadcast<byte[]> generator = jsc.broadcast(generatorBytes);
+        Broadcast<NetworkSnapshot> generator = jsc.broadcast(snapshot);
         Broadcast<Map<String, Long>> ranksB = jsc.broadcast(rankOf);
         int channels = profile.inputChannels();
         long seed = config.seed;
@@ -177,7 +173,7 @@ public final class SynthesizeJob implements Callable<Integer> {
         String checkpointId = checkpointDir.getName();
 
         JavaRDD<Row> samples = ordered.javaRDD().mapPartitions(rows -> {
-            Synthesizer synthesizer = synthesizerFor(modelId, generator, size, channels);
+            Synthesizer synthesizer = new Synthesizer(generator.value().network(), size, channels);
             List<Row> out = new ArrayList<>();
             List<PendingSample> batch = new ArrayList<>();
             while (rows.hasNext()) {
@@ -237,21 +233,6 @@ public final class SynthesizeJob implements Callable<Integer> {
                     PixelCodec.encodeHu(o.hu(), 0, o.hu().length), o.seg(), s.perturbed().um(), CODE_VERSION));
         }
         batch.clear();
-    }
-
-    /** One generator per executor thread (ND4J graphs are not thread-safe), restored once from the broadcast. */
-    private static final Map<String, Synthesizer> GENERATORS = new ConcurrentHashMap<>();
-
-    private static Synthesizer synthesizerFor(String modelId, Broadcast<byte[]> bytes, int size, int channels)
-            throws IOException {
-        String key = modelId + "#" + Thread.currentThread().getId();
-        Synthesizer s = GENERATORS.get(key);
-        if (s == null) {
-            ComputationGraph g = ModelSerializer.restoreComputationGraph(new ByteArrayInputStream(bytes.value()), false);
-            s = new Synthesizer(g, size, channels);
-            GENERATORS.put(key, s);
-        }
-        return s;
     }
 
     /** A sample's seed from the run seed and the sample's identity (not its position in a partition). */

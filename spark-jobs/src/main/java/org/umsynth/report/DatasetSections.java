@@ -24,9 +24,6 @@ import org.umsynth.tables.Tables;
 
 /** The sections read from the tables: counts, and the image grids of synthetic samples or masks. */
 public final class DatasetSections {
-    private static final scala.collection.Seq<String> SLICE_KEY =
-            scala.collection.JavaConverters.asScalaBuffer(List.of("case_id", "slice_index")).toSeq();
-
     private final SparkSession spark;
     private final TableStore store;
     private final ReportFolder folder;
@@ -210,7 +207,7 @@ public final class DatasetSections {
         }
         Dataset<Row> keys = keyed.select("case_id", "slice_index").distinct();
         for (Row r : store.read(Tables.SLICES).select("case_id", "slice_index", "rows", "cols", "hu")
-                .join(org.apache.spark.sql.functions.broadcast(keys), SLICE_KEY).collectAsList()) {
+                .join(org.apache.spark.sql.functions.broadcast(keys), Tables.SLICE_KEY).collectAsList()) {
             out.put(key(r.getAs("case_id"), r.<Integer>getAs("slice_index")), r);
         }
         return out;

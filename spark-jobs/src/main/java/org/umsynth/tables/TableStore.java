@@ -121,11 +121,6 @@ public final class TableStore {
             staged.put(table, target);
         }
 
-        /** Where a written table sits until {@link #commit()}. */
-        public Path staged(String table) {
-            return staged.get(table);
-        }
-
         public void commit() throws IOException {
             checkWritable(overwrite, staged.keySet().toArray(String[]::new));
             Path trash = new Path(root, "_trash/" + run);

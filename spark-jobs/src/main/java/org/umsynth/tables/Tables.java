@@ -18,6 +18,10 @@ public final class Tables {
     public static final String MASKS = "masks";
     /** Folder of synthetic sets: {@code synthetic/<name>} per set. */
     public static final String SYNTHETIC = "synthetic";
+    /** A slice's key in every table, as Spark's join columns. */
+    public static final scala.collection.Seq<String> SLICE_KEY =
+            scala.collection.JavaConverters.asScalaBuffer(java.util.List.of("case_id", "slice_index")).toSeq();
+
     /** Rejected inputs of all stages; each stage owns the partition {@code stage=<name>}. */
     public static final String QUARANTINE = "quarantine";
 

@@ -148,7 +148,7 @@ public final class TrainingData implements AutoCloseable {
                 .withColumnRenamed("pos", "tile").withColumnRenamed("col", "slice_index");
         Dataset<Row> joined = tiles.join(store.read(Tables.SLICES)
                         .select("case_id", "slice_index", "rows", "cols", "hu", "label"),
-                scala.collection.JavaConverters.asScalaBuffer(List.of("case_id", "slice_index")).toSeq(), "left");
+                Tables.SLICE_KEY, "left");
         int classes = profile.classes();
         JavaPairRDD<String, Built> built = joined.javaRDD()
                 .mapToPair(r -> new Tuple2<>(key(r.getAs("case_id"), r.<Integer>getAs("mask_slice")), r))

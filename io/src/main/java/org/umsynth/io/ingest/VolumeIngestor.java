@@ -170,17 +170,12 @@ public final class VolumeIngestor implements Serializable {
     private List<IngestedSlice> toSlices(SourcedVolume sv, Volume label) throws InvalidInputException {
         Volume v = sv.volume();
         float[] voxels = v.voxels();
+        // The readers reject all-NaN volumes; non-finite voxels left are outside a reconstruction.
         float min = Float.POSITIVE_INFINITY;
-        long nonFinite = 0;
         for (float value : voxels) {
             if (Float.isFinite(value)) {
                 min = Math.min(min, value);
-            } else {
-                nonFinite++;
             }
-        }
-        if (nonFinite == voxels.length) {
-            throw new InvalidInputException(sv.source(), "all voxels are NaN or infinite");
         }
         if (min >= settings.ctAirThresholdHu()) {
             throw new InvalidInputException(sv.source(), String.format(java.util.Locale.ROOT,

@@ -1,6 +1,7 @@
 package org.umsynth.model.train;
 
 import java.io.Serializable;
+import org.umsynth.model.gan.GanInputs;
 import org.umsynth.model.image.Resize;
 import org.umsynth.model.um.HuWindow;
 import org.umsynth.model.um.Montage;
@@ -70,10 +71,7 @@ public record TrainingPair(String caseId, int sliceIndex, int size, int channels
     /** One-hot label map (C channels) followed by its edge map, channel-first. */
     public static float[] segInput(byte[] label, int size, int classes) {
         int n = size * size;
-        float[] input = new float[(classes + 1) * n];
-        for (int i = 0; i < n; i++) {
-            input[(label[i] & 0xFF) * n + i] = 1f;
-        }
+        float[] input = java.util.Arrays.copyOf(GanInputs.oneHot(label, classes), (classes + 1) * n);
         byte[] edges = UnsupervisedMask.edges(label, size, size);
         for (int i = 0; i < n; i++) {
             input[classes * n + i] = edges[i];
