@@ -43,18 +43,21 @@ public class CommonOptions {
 
     /**
      * Binds the stage's config (so a bad key fails before Spark starts), then runs {@code work} in
-     * a session that is stopped afterwards. Returns the exit code 0.
+     * a session that is stopped afterwards, unless a composite command shares it. Returns the exit code 0.
      */
     public <C extends StageConfig> int run(String command, C config, java.util.function.Function<C, SparkWork> work)
             throws Exception {
         ConfigSource source = configSource();
         C bound = ConfigBinder.bind(config, source);
+        boolean owned = !Sessions.isShared();
         SparkSession spark = Sessions.create("umsynth " + command, master, source);
         try {
             work.apply(bound).run(spark);
             return 0;
         } finally {
-            spark.stop();
+            if (owned) {
+                spark.stop();
+            }
         }
     }
 }

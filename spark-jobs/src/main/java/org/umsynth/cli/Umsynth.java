@@ -13,6 +13,7 @@ import org.umsynth.jobs.InspectJob;
 import org.umsynth.jobs.MetricsJob;
 import org.umsynth.jobs.MasksJob;
 import org.umsynth.jobs.PhantomJob;
+import org.umsynth.jobs.PipelineJob;
 import org.umsynth.jobs.ReportJob;
 import org.umsynth.jobs.SynthesizeJob;
 import org.umsynth.jobs.TrainJob;
@@ -23,7 +24,7 @@ import picocli.CommandLine.Command;
 @Command(name = "umsynth", mixinStandardHelpOptions = true, version = "umsynth 0.1.0",
         description = "Unsupervised mask-guided annotated CT image synthesis on Apache Spark.",
         subcommands = {PhantomJob.class, IngestJob.class, MasksJob.class, TrainJob.class, SynthesizeJob.class,
-                MetricsJob.class, InspectJob.class, ReportJob.class})
+                MetricsJob.class, ReportJob.class, PipelineJob.class, InspectJob.class})
 public final class Umsynth implements Runnable {
 
     @Override

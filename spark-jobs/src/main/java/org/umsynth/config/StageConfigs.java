@@ -20,6 +20,7 @@ public final class StageConfigs {
         all.put("synthesize", SynthesizeConfig::new);
         all.put("metrics", MetricsConfig::new);
         all.put("report", ReportConfig::new);
+        all.put("pipeline", PipelineConfig::new);
         ALL = java.util.Collections.unmodifiableMap(all);
     }
 

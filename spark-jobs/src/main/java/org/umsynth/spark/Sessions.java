@@ -12,10 +12,40 @@ import org.umsynth.config.ConfigSource;
  * ({@code spark.hadoop.*}): S3A credentials, HDFS and Kerberos options.
  */
 public final class Sessions {
+    /** The session that composite commands (pipeline, experiment) share with the stages they run. */
+    private static volatile SparkSession shared;
+
     private Sessions() {
     }
 
+    /**
+     * Runs {@code work} with {@code session} as the session every stage's {@link #create} returns, so that
+     * a composite command runs its stages in one Spark application (one set of executors, one event log).
+     */
+    public static <T> T sharing(SparkSession session, java.util.concurrent.Callable<T> work) throws Exception {
+        SparkSession before = shared;
+        shared = session;
+        try {
+            return work.call();
+        } finally {
+            shared = before;
+        }
+    }
+
+    /** True while a composite command shares its session: stages must then not stop it. */
+    public static boolean isShared() {
+        return shared != null;
+    }
+
+    /**
+     * The session of a command. Inside {@link #sharing} that is the shared session (stage-specific
+     * {@code spark.*} keys cannot change a running application and are ignored there).
+     */
     public static SparkSession create(String appName, String master, ConfigSource config) {
+        SparkSession current = shared;
+        if (current != null) {
+            return current;
+        }
         SparkConf conf = new SparkConf(true); // picks up spark.* system properties from spark-submit
         if (master != null) {
             conf.setMaster(master);

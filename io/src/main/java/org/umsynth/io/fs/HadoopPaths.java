@@ -27,7 +27,8 @@ public final class HadoopPaths {
         URI uri = URI.create(location.replace(" ", "%20"));
         Path path;
         if (uri.getScheme() == null) {
-            path = new Path(new java.io.File(location).getAbsoluteFile().toURI());
+            // not File.toURI(): that ends an existing folder's path with '/', and getParent() of such a Path is itself
+            path = new Path("file", null, new java.io.File(location).getAbsoluteFile().toPath().normalize().toString());
         } else {
             path = new Path(location);
         }
