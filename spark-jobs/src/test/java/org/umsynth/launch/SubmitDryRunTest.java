@@ -323,6 +323,21 @@ class SubmitDryRunTest {
     }
 
     @Test
+    void theEnvironmentTemplateLoadsAndSizesTheOffHeapMemory() throws Exception {
+        Path template = Scripts.REPO.resolve("conf/cluster.env.example");
+        List<String> line = ok("submit-standalone", template, "--dry-run", "masks", "--data", "/d");
+        assertEquals(List.of("/opt/spark/bin/spark-submit", "--master", "spark://spark-master.example.org:7077",
+                "--deploy-mode", "client", "--name", "umsynth-masks", "--class", "org.umsynth.cli.Umsynth",
+                "--driver-memory", "8g", "--executor-memory", "8g", "--executor-cores", "4", "--total-executor-cores", "16"),
+                line.subList(0, 17));
+        assertTrue(containsPair(line, "spark.executor.extraJavaOptions=" + OPENS + " -Dorg.bytedeco.javacpp.maxbytes=6g"),
+                line::toString);
+        assertTrue(containsPair(line, "spark.executor.memoryOverhead=7g") && containsPair(line, "spark.driver.memoryOverhead=7g"),
+                line::toString);
+        assertEquals(List.of("/opt/umsynth/umsynth-app.jar", "masks", "--data", "/d"), line.subList(line.size() - 4, line.size()));
+    }
+
+    @Test
     void badSettingsStopWithTheReason() throws Exception {
         Path standalone = Scripts.envFile(dir, Map.of("SPARK_HOME", "/opt/spark", "UMSYNTH_APP_JAR", "/a.jar",
                 "UMSYNTH_MASTER", "spark://m:7077"));
