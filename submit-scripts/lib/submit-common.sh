@@ -210,8 +210,8 @@ umsynth_submit() {
 umsynth_driver_conf_path() {
   local file="$1"
   if [[ "$deploy_mode" == client ]]; then
-    [[ "$file" != *://* ]] || umsynth_die "--conf $file: in client mode the driver reads the config from this host's disk; give a local path"
-    [[ $dry_run == 1 || -f "$file" ]] || umsynth_die "--conf $file: no such file"
+    # hdfs://, s3a:// ... are read by the driver through Hadoop (HADOOP_CONF_DIR, Kerberos login)
+    [[ "$file" == *://* || $dry_run == 1 || -f "$file" ]] || umsynth_die "--conf $file: no such file"
     umsynth_conf_result="$file"
     return
   fi

@@ -1,7 +1,6 @@
 package org.umsynth.cli;
 
 import java.io.IOException;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.spark.sql.SparkSession;
@@ -18,8 +17,9 @@ public class CommonOptions {
                     + "stages read and write their tables under it")
     public String data;
 
-    @Option(names = "--conf", paramLabel = "FILE", description = "config file (key = value lines), e.g. conf/demo.conf")
-    public Path conf;
+    @Option(names = "--conf", paramLabel = "FILE", description = "config file (key = value lines), e.g. conf/demo.conf; "
+            + "a local path or a URI on a Hadoop file system (hdfs://, s3a://)")
+    public String conf;
 
     @Option(names = "--set", paramLabel = "KEY=VALUE", description = "override one config key (repeatable)")
     public List<String> overrides = new ArrayList<>();
@@ -32,7 +32,7 @@ public class CommonOptions {
     public boolean overwrite;
 
     public ConfigSource configSource() throws IOException {
-        return ConfigSource.load(conf, overrides);
+        return ConfigSource.fromLocation(conf, overrides);
     }
 
     /** Work a command does with its session. */

@@ -31,6 +31,25 @@ public final class ConfigSource {
     }
 
     /** Loads {@code confFile} (may be null) and applies {@code overrides} ("key=value") on top. */
+    /**
+     * Loads a config file from a local path or from any Hadoop file system ({@code hdfs://}, {@code s3a://}:
+     * with the Hadoop settings of the environment, e.g. {@code HADOOP_CONF_DIR}), then applies the overrides.
+     */
+    public static ConfigSource fromLocation(String location, List<String> overrides) throws IOException {
+        if (location == null || !location.matches("[A-Za-z][A-Za-z0-9+.-]+://.*") || location.startsWith("file:")) {
+            return load(location == null ? null : Path.of(location.startsWith("file:")
+                    ? java.net.URI.create(location).getPath() : location), overrides);
+        }
+        org.apache.hadoop.fs.Path remote = new org.apache.hadoop.fs.Path(location);
+        ConfigSource source = empty();
+        try (InputStream in = remote.getFileSystem(new org.apache.hadoop.conf.Configuration()).open(remote)) {
+            source.parse(in, location);
+        } catch (java.io.FileNotFoundException e) {
+            throw new ConfigException("config file " + location + " not found");
+        }
+        return source.withOverrides(overrides);
+    }
+
     public static ConfigSource load(Path confFile, List<String> overrides) throws IOException {
         ConfigSource source = empty();
         if (confFile != null) {
@@ -38,14 +57,18 @@ public final class ConfigSource {
                 source.parse(in, confFile.toString());
             }
         }
+        return source.withOverrides(overrides);
+    }
+
+    private ConfigSource withOverrides(List<String> overrides) {
         for (String override : overrides == null ? List.<String>of() : overrides) {
             int eq = override.indexOf('=');
             if (eq <= 0) {
                 throw new ConfigException("--set '" + override + "': expected key=value");
             }
-            source.put(override.substring(0, eq).trim(), override.substring(eq + 1).trim(), "--set");
+            put(override.substring(0, eq).trim(), override.substring(eq + 1).trim(), "--set");
         }
-        return source;
+        return this;
     }
 
     private void parse(InputStream in, String name) throws IOException {

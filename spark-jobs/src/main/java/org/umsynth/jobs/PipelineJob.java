@@ -148,7 +148,7 @@ public final class PipelineJob implements Callable<Integer> {
             }
             args.addAll(List.of("--data", common.data));
             if (common.conf != null) {
-                args.addAll(List.of("--conf", common.conf.toString()));
+                args.addAll(List.of("--conf", common.conf));
             }
             for (String override : common.overrides) {
                 args.addAll(List.of("--set", override));

@@ -46,6 +46,22 @@ class IngestHdfsTest extends SparkTestBase {
         }
     }
 
+    @Test
+    void configFileIsReadFromHdfs() throws Exception {
+        FileSystem hdfs = MiniHdfs.fileSystem();
+        org.apache.hadoop.fs.Path conf = new org.apache.hadoop.fs.Path("/profiles/site.conf");
+        try (var out = hdfs.create(conf, true)) {
+            out.write("masks.resolution = 96\ningest.testFraction = 0.5\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        }
+        var source = org.umsynth.config.ConfigSource.fromLocation(MiniHdfs.uri() + "/profiles/site.conf", List.of("masks.resolution=80"));
+        org.umsynth.config.MasksConfig masks = org.umsynth.config.ConfigBinder.bind(new org.umsynth.config.MasksConfig(), source);
+        assertEquals(80, masks.resolution, "--set wins over the file");
+        assertEquals(0.5, org.umsynth.config.ConfigBinder.bind(new IngestConfig(), source).testFraction);
+        var missing = org.junit.jupiter.api.Assertions.assertThrows(org.umsynth.config.ConfigException.class,
+                () -> org.umsynth.config.ConfigSource.fromLocation(MiniHdfs.uri() + "/profiles/none.conf", List.of()));
+        assertTrue(missing.getMessage().contains("/profiles/none.conf not found"), missing.getMessage());
+    }
+
     private static Map<String, Row> bySliceKey(List<Row> rows) {
         Map<String, Row> map = new TreeMap<>();
         for (Row r : rows) {

@@ -348,8 +348,9 @@ class SubmitDryRunTest {
                 "do not pass --master");
         assertError(dryRun("submit-standalone", standalone, "--deploy-mode", "cluster", "--dry-run", "masks"),
                 "client only");
-        assertError(dryRun("submit-standalone", standalone, "--dry-run", "masks", "--conf", "hdfs:///c/x.conf"),
-                "--conf hdfs:///c/x.conf: in client mode the driver reads the config from this host's disk");
+        List<String> hdfsConf = ok("submit-standalone", standalone, "--dry-run", "masks", "--conf", "hdfs:///c/x.conf");
+        assertEquals(List.of("masks", "--conf", "hdfs:///c/x.conf"), hdfsConf.subList(hdfsConf.size() - 3, hdfsConf.size()),
+                "client mode: the driver reads an hdfs:// config through Hadoop");
         assertError(dryRun("submit-standalone", Scripts.envFile(dir, Map.of("SPARK_HOME", "/s", "UMSYNTH_APP_JAR", "/a.jar",
                         "UMSYNTH_MASTER", "spark://m:7077", "UMSYNTH_KERBEROS_PRINCIPAL", "p@R", "UMSYNTH_KERBEROS_KEYTAB", "/k")),
                 "--dry-run", "masks"), "standalone manager does not support Kerberos");
