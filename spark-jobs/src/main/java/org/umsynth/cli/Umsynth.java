@@ -16,6 +16,7 @@ import org.umsynth.jobs.PhantomJob;
 import org.umsynth.jobs.ReportJob;
 import org.umsynth.jobs.SynthesizeJob;
 import org.umsynth.jobs.TrainJob;
+import org.umsynth.jobs.UtilityJob;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -23,7 +24,7 @@ import picocli.CommandLine.Command;
 @Command(name = "umsynth", mixinStandardHelpOptions = true, version = "umsynth 0.1.0",
         description = "Unsupervised mask-guided annotated CT image synthesis on Apache Spark.",
         subcommands = {PhantomJob.class, IngestJob.class, MasksJob.class, TrainJob.class, SynthesizeJob.class,
-                MetricsJob.class, InspectJob.class, ReportJob.class})
+                MetricsJob.class, UtilityJob.class, InspectJob.class, ReportJob.class})
 public final class Umsynth implements Runnable {
 
     @Override
