@@ -225,6 +225,23 @@ class UtilityJobTest extends SparkTestBase {
                 again.getMessage());
     }
 
+    @Test
+    void profilesBindAndDescribeTheirNetworks() throws Exception {
+        for (String profile : List.of("demo", "paper")) {
+            UtilityConfig c = org.umsynth.config.ConfigBinder.bind(new UtilityConfig(),
+                    org.umsynth.config.ConfigSource.load(Path.of("..", "conf", profile + ".conf"), List.of()));
+            long params = org.umsynth.model.gan.GanNetworks.parameterCount(org.umsynth.model.seg.SegmentationUNet.configuration(
+                    new org.umsynth.model.seg.UNetSpec(c.resolution, c.depth, c.baseFilters, c.classes, c.learningRate, 1), 0));
+            System.out.printf("utility profile %s: %dx%d, depth %d, %d filters, %,d parameters%n", profile, c.resolution,
+                    c.resolution, c.depth, c.baseFilters, params);
+            assertTrue(c.seeds >= 3 && c.iterations >= 200, profile);
+            if (profile.equals("paper")) {
+                assertEquals(256, c.resolution);
+                assertEquals(8_629_987, params, "4 poolings, 32 filters at the top (3x3 up-convolutions)");
+            }
+        }
+    }
+
     private static List<String> names(JsonNode node) {
         List<String> out = new ArrayList<>();
         for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
