@@ -17,6 +17,7 @@ import org.umsynth.jobs.PipelineJob;
 import org.umsynth.jobs.ReportJob;
 import org.umsynth.jobs.SynthesizeJob;
 import org.umsynth.jobs.TrainJob;
+import org.umsynth.jobs.UtilityJob;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -24,7 +25,7 @@ import picocli.CommandLine.Command;
 @Command(name = "umsynth", mixinStandardHelpOptions = true, version = "umsynth 0.1.0",
         description = "Unsupervised mask-guided annotated CT image synthesis on Apache Spark.",
         subcommands = {PhantomJob.class, IngestJob.class, MasksJob.class, TrainJob.class, SynthesizeJob.class,
-                MetricsJob.class, ReportJob.class, PipelineJob.class, InspectJob.class})
+                MetricsJob.class, UtilityJob.class, ReportJob.class, PipelineJob.class, InspectJob.class})
 public final class Umsynth implements Runnable {
 
     @Override

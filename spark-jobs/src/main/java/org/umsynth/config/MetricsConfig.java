@@ -7,7 +7,8 @@ public class MetricsConfig extends StageConfig {
     private static final long serialVersionUID = 1L;
 
     @Setting("feature extractors (tasks), comma-separated: inception_v3_nsfwjs (offline default, non-standard), mobilenet_v2_nsfwjs, "
-            + "random_conv_test, tfjs:DIR, keras:FILE.h5[+TOPOLOGY.json]; tfjs-standard:/keras-standard: mark user-supplied ImageNet weights")
+            + "random_conv_test, tfjs:DIR, keras:FILE.h5[+TOPOLOGY.json], segmenter:MODEL.zip (the encoder of a U-Net from the "
+            + "utility stage, a CT task); tfjs-standard:/keras-standard: mark user-supplied ImageNet weights")
     public String extractors = "inception_v3_nsfwjs";
 
     public enum RealSubset { ALL, MASKED }

@@ -19,6 +19,7 @@ public final class StageConfigs {
         all.put("train", TrainConfig::new);
         all.put("synthesize", SynthesizeConfig::new);
         all.put("metrics", MetricsConfig::new);
+        all.put("utility", UtilityConfig::new);
         all.put("report", ReportConfig::new);
         all.put("pipeline", PipelineConfig::new);
         ALL = java.util.Collections.unmodifiableMap(all);

@@ -121,6 +121,18 @@ public final class TableStore {
             staged.put(table, target);
         }
 
+        /**
+         * A staged folder that the caller fills with files (a report-like output rather than a Parquet
+         * table), published by {@link #commit()} like a table; write a {@code _SUCCESS} marker into it
+         * last so that {@link TableStore#exists} sees it complete.
+         */
+        public Path folder(String name) throws IOException {
+            Path target = new Path(staging, name.replace('/', '_'));
+            fs.mkdirs(target);
+            staged.put(name, target);
+            return target;
+        }
+
         public void commit() throws IOException {
             checkWritable(overwrite, staged.keySet().toArray(String[]::new));
             Path trash = new Path(root, "_trash/" + run);

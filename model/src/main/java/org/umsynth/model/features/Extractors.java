@@ -14,7 +14,8 @@ import java.util.Map;
  * {@code random_conv_test}, or {@code tfjs:DIR} (any TF.js layers InceptionV3-family model in a
  * local folder, named {@code tfjs_<folder>}; {@code tfjs-standard:DIR} marks user-supplied ImageNet
  * FID weights as standard), {@code keras:FILE.h5} or {@code keras:WEIGHTS.h5+TOPOLOGY.json} (Keras
- * HDF5, named {@code keras_<file>}; {@code keras-standard:} likewise).
+ * HDF5, named {@code keras_<file>}; {@code keras-standard:} likewise), {@code segmenter:PATH} (the encoder of a
+ * segmentation U-Net trained by the utility stage, {@link SegmenterFeatures}).
  */
 public final class Extractors {
     private static final ThreadLocal<Map<String, FeatureExtractor>> CACHE = ThreadLocal.withInitial(HashMap::new);
@@ -74,7 +75,10 @@ public final class Extractors {
                     : "user-supplied Keras InceptionV3 from " + h5 + " (not declared standard)";
             return new GraphFeatureExtractor(imported.graph(), "keras_" + file, description, imported.dimension(), kerasStandard, batchSize);
         }
+        if (spec.startsWith(SegmenterFeatures.PREFIX)) {
+            return SegmenterFeatures.load(spec.substring(SegmenterFeatures.PREFIX.length()), batchSize);
+        }
         throw new IllegalArgumentException("unknown extractor '" + spec + "': use " + NsfwjsInception.NAME + ", " + NsfwjsMobileNetV2.NAME + ", "
-                + RandomConvFeatures.NAME + ", tfjs:DIR, tfjs-standard:DIR, keras:FILE.h5[+TOPOLOGY.json] or keras-standard:...");
+                + RandomConvFeatures.NAME + ", tfjs:DIR, tfjs-standard:DIR, keras:FILE.h5[+TOPOLOGY.json], keras-standard:... or segmenter:MODEL.zip");
     }
 }
