@@ -63,7 +63,7 @@ public final class FaultInjector extends SparkListener {
     private volatile String error;
 
     /**
-     * @param stageName   a fragment of the stage's name (its call site, e.g. {@code TableStore} for table writes)
+     * @param stageName   a fragment of the stage's name or long call site, e.g. {@code TableStore$Transaction.write}
      * @param minTasks    only stages with at least this many tasks
      * @param taskOrdinal kill at this task launch of the stage (1-based)
      */
@@ -97,9 +97,10 @@ public final class FaultInjector extends SparkListener {
 
     @Override
     public void onStageSubmitted(SparkListenerStageSubmitted event) {
-        stageNames.put(event.stageInfo().stageId(), event.stageInfo().name());
+        // name and long call site: "parquet at TableStore.java:118" is both a table read and a write
+        stageNames.put(event.stageInfo().stageId(), event.stageInfo().name() + "\n" + event.stageInfo().details());
         stageTasks.put(event.stageInfo().stageId(), event.stageInfo().numTasks());
-        LOG.info("stage {} '{}' ({} tasks) submitted", event.stageInfo().stageId(), event.stageInfo().name(),
+        LOG.debug("stage {} '{}' ({} tasks) submitted", event.stageInfo().stageId(), event.stageInfo().name(),
                 event.stageInfo().numTasks());
     }
 
@@ -118,7 +119,7 @@ public final class FaultInjector extends SparkListener {
             return;
         }
         fired = true;
-        killedStage = name;
+        killedStage = name.lines().findFirst().orElse("");
         if (target == Target.EXECUTOR) {
             String executor = event.taskInfo().executorId();
             Optional<ProcessHandle> process = LocalCluster.executorProcess(ProcessHandle.current(), executor);
@@ -130,11 +131,11 @@ public final class FaultInjector extends SparkListener {
             killedExecutor = executor;
             killedPid = process.get().pid();
             process.get().destroyForcibly(); // SIGKILL
-            LOG.warn("killed executor {} (pid {}) at task {} of stage '{}'", executor, killedPid, n, name);
-            write("killed executor " + executor + " pid " + killedPid + " stage " + name);
+            LOG.warn("killed executor {} (pid {}) at task {} of stage '{}'", executor, killedPid, n, killedStage);
+            write("killed executor " + executor + " pid " + killedPid + " stage " + killedStage);
         } else {
             long self = ProcessHandle.current().pid();
-            write("killing driver pid " + self + " stage " + name + " task " + n);
+            write("killing driver pid " + self + " stage " + killedStage + " task " + n);
             try {
                 // the JVM cannot SIGKILL itself through ProcessHandle
                 new ProcessBuilder("kill", "-9", Long.toString(self)).inheritIO().start().waitFor();

@@ -3,6 +3,7 @@ package org.umsynth.testing;
 import java.io.File;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -69,7 +70,7 @@ public final class LocalCluster {
 
     /** Starts the cluster with this JVM as its driver and waits until both executors have registered. */
     public static SparkSession start(String appName) throws IOException {
-        if (SparkContext.getActive().isDefined()) {
+        if (SparkSession.getDefaultSession().isDefined() || SparkSession.getActiveSession().isDefined()) {
             throw new IllegalStateException("a SparkContext is already running in this JVM: the cluster tests need a "
                     + "JVM of their own (surefire execution 'cluster')");
         }
@@ -114,7 +115,16 @@ public final class LocalCluster {
         }).findFirst();
     }
 
+    /** A process's command line; from /proc on Linux, since ProcessHandle.Info drops long ones (a classpath). */
     private static List<String> arguments(ProcessHandle p) {
+        Path cmdline = Path.of("/proc", Long.toString(p.pid()), "cmdline");
+        try {
+            if (Files.exists(cmdline)) {
+                return Arrays.asList(new String(Files.readAllBytes(cmdline), StandardCharsets.UTF_8).split("\0"));
+            }
+        } catch (IOException e) {
+            return List.of(); // the process ended meanwhile
+        }
         return p.info().arguments().map(Arrays::asList).orElse(List.of());
     }
 
