@@ -77,7 +77,7 @@ class ClusterPipelineTest {
         TRAIN.put("train.residualBlocks", "1");
         TRAIN.put("train.discriminatorLayers", "2");
         TRAIN.put("train.batchSize", "2");
-        TRAIN.put("train.roundBatches", "1");
+        TRAIN.put("train.roundBatches", "2");
         TRAIN.put("train.workers", "2");
         TRAIN.put("train.epochs", "1");
         TRAIN.put("train.decayEpochs", "1");

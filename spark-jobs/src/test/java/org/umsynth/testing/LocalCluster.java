@@ -48,6 +48,8 @@ public final class LocalCluster {
         s.put("spark.ui.enabled", "false");
         s.put("spark.driver.host", "127.0.0.1");
         s.put("spark.sql.shuffle.partitions", "4");
+        // MiniHdfs has one datanode: with the default 3 replicas an append cannot rebuild its pipeline
+        s.put("spark.hadoop.dfs.replication", "1");
         s.put("spark.executor.extraClassPath", classPath());
         s.put("spark.executor.extraJavaOptions", "-Djdk.reflect.useDirectMethodHandle=false -Djava.io.tmpdir="
                 + System.getProperty("java.io.tmpdir"));
