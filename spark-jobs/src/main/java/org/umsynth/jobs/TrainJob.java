@@ -426,14 +426,29 @@ public final class TrainJob implements Callable<Integer> {
             return Long.parseLong(line.substring(from, to));
         }
 
+        private IOException failure;
+
         void append(String json) throws IOException {
-            out.write((json + "\n").getBytes(StandardCharsets.UTF_8));
-            out.hflush();
+            try {
+                out.write((json + "\n").getBytes(StandardCharsets.UTF_8));
+                out.hflush();
+            } catch (IOException e) {
+                failure = e;
+                throw e;
+            }
         }
 
         @Override
         public void close() throws IOException {
-            out.close();
+            try {
+                out.close();
+            } catch (IOException e) {
+                // HDFS streams rethrow their first error on close: reporting it twice would replace the
+                // cause with "Self-suppression not permitted"
+                if (e != failure) {
+                    throw e;
+                }
+            }
         }
     }
 }
