@@ -21,6 +21,7 @@ public final class StageConfigs {
         all.put("metrics", MetricsConfig::new);
         all.put("report", ReportConfig::new);
         all.put("pipeline", PipelineConfig::new);
+        all.put("experiment", ExperimentConfig::new);
         ALL = java.util.Collections.unmodifiableMap(all);
     }
 
