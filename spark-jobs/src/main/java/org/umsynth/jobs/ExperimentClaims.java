@@ -368,7 +368,14 @@ public final class ExperimentClaims {
         return Double.isNaN(v) ? null : v;
     }
 
+    /** Four significant digits without trailing zeros (0.05, 0.03125 -> 0.03125, 1.234e-05). */
     static String fmt(double v) {
-        return String.format(Locale.ROOT, v != 0 && Math.abs(v) < 1e-3 ? "%.2e" : "%.4g", v);
+        if (Double.isNaN(v) || Double.isInfinite(v)) {
+            return String.valueOf(v);
+        }
+        if (v != 0 && Math.abs(v) < 1e-3) {
+            return String.format(Locale.ROOT, "%.3e", v);
+        }
+        return new java.math.BigDecimal(v).round(new java.math.MathContext(4)).stripTrailingZeros().toPlainString();
     }
 }
