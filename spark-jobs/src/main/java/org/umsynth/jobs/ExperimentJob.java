@@ -251,6 +251,8 @@ public final class ExperimentJob implements Callable<Integer> {
         overrides.add("train.labelledCases=" + r.labelledCases());
         overrides.add("train.seed=" + config.seed);
         overrides.add("synthesize.seed=" + config.seed);
+        // synthetic training data from test-case UMs would leak the held-out anatomy into the utility arms
+        overrides.add("synthesize.split=train");
         return overrides;
     }
 

@@ -82,6 +82,9 @@ class ExperimentJobTest extends SparkTestBase {
         Dataset<Row> trainMasks = spark.read().parquet(data.resolve("masks").toString()).filter(col("split").equalTo("train"));
         assertEquals(0, seg.join(trainMasks, org.umsynth.tables.Tables.SLICE_KEY, "left_anti").count(),
                 "every seg sample comes from a training slice");
+        Dataset<Row> umSet = spark.read().parquet(data.resolve("synthetic/exp-t-f30-um").toString());
+        assertEquals(0, umSet.join(trainMasks, org.umsynth.tables.Tables.SLICE_KEY, "left_anti").count(),
+                "the um set too comes from training cases only (no held-out anatomy in synthetic data)");
         String state = Files.readString(data.resolve("models/exp-t-f30-seg/checkpoints")
                 .resolve(Files.readString(data.resolve("models/exp-t-f30-seg/checkpoints/latest")).trim()).resolve("state.json"));
         assertTrue(state.contains("\"labelledCases\" : \"" + small + "\"") || state.contains("\"labelledCases\":\"" + small + "\""),
@@ -120,7 +123,8 @@ class ExperimentJobTest extends SparkTestBase {
 
         Path resolved = out.resolve(ExperimentJob.CONFIG);
         String config = Files.readString(resolved);
-        assertTrue(config.contains("train.seed = 7") && config.contains("synthesize.seed = 7"), config);
+        assertTrue(config.contains("train.seed = 7") && config.contains("synthesize.seed = 7")
+                && config.contains("synthesize.split = train"), config);
         assertTrue(config.contains("experiment.labelFractions = 1.0, 0.3") && config.contains("metrics.bootstrap = 4"), config);
         assertTrue(config.contains("f30 -> " + small), config);
         ConfigSource again = ConfigSource.load(resolved, List.of()); // it is a valid --conf
