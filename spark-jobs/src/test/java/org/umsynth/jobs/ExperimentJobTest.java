@@ -75,6 +75,10 @@ class ExperimentJobTest extends SparkTestBase {
             assertTrue(Files.exists(data.resolve("metrics/exp-t-" + tag + "/metrics.json")));
         }
         assertFalse(first.contains("f30 utility") || first.contains("f100 utility"), "utility=false runs no utility stage:\n" + first);
+        // seg mode honours the label budget: it trains on the first `small` labelled cases only
+        assertTrue(first.contains("labelled from " + small + " of " + small + " cases, 0 unlabelled)"), first);
+        assertTrue(first.contains("labelled from " + small + " of " + labelled + " cases"), "um: the budget, plus "
+                + "the other cases unlabelled:\n" + first);
         // the baseline synthesizes from the label maps of its budget only (training cases, first by case id)
         Dataset<Row> seg = spark.read().parquet(data.resolve("synthetic/exp-t-f30-seg").toString());
         assertEquals(small, seg.select("case_id").distinct().count());
