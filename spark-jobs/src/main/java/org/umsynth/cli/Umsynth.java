@@ -8,6 +8,7 @@ import org.umsynth.config.ConfigBinder;
 import org.umsynth.config.ConfigException;
 import org.umsynth.config.StageConfig;
 import org.umsynth.config.StageConfigs;
+import org.umsynth.jobs.ExperimentJob;
 import org.umsynth.jobs.IngestJob;
 import org.umsynth.jobs.InspectJob;
 import org.umsynth.jobs.MetricsJob;
@@ -25,7 +26,8 @@ import picocli.CommandLine.Command;
 @Command(name = "umsynth", mixinStandardHelpOptions = true, version = "umsynth 0.1.0",
         description = "Unsupervised mask-guided annotated CT image synthesis on Apache Spark.",
         subcommands = {PhantomJob.class, IngestJob.class, MasksJob.class, TrainJob.class, SynthesizeJob.class,
-                MetricsJob.class, UtilityJob.class, ReportJob.class, PipelineJob.class, InspectJob.class})
+                MetricsJob.class, UtilityJob.class, ExperimentJob.class, ReportJob.class, PipelineJob.class,
+                InspectJob.class})
 public final class Umsynth implements Runnable {
 
     @Override

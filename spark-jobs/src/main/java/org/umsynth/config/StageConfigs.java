@@ -22,6 +22,7 @@ public final class StageConfigs {
         all.put("utility", UtilityConfig::new);
         all.put("report", ReportConfig::new);
         all.put("pipeline", PipelineConfig::new);
+        all.put("experiment", ExperimentConfig::new);
         ALL = java.util.Collections.unmodifiableMap(all);
     }
 

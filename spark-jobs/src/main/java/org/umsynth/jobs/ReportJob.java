@@ -12,6 +12,7 @@ import org.apache.spark.sql.SparkSession;
 import org.umsynth.cli.CommonOptions;
 import org.umsynth.config.ReportConfig;
 import org.umsynth.report.DatasetSections;
+import org.umsynth.report.ExperimentSection;
 import org.umsynth.report.Html;
 import org.umsynth.report.ReportFolder;
 import org.umsynth.report.RunSections;
@@ -59,13 +60,22 @@ public final class ReportJob implements Callable<Integer> {
         tables.imageGrids(html);
         runs.training(html);
         runs.metrics(html);
+        ExperimentSection experiments = new ExperimentSection(store.fileSystem(), store.root(), folder);
+        boolean experiment = !experiments.experiments().isEmpty();
+        if (experiment) { // a section only when ROOT/experiments holds one
+            experiments.render(html);
+        }
         runs.parameters(html, tables.maskParams());
         double seconds = (System.nanoTime() - start) / 1e9;
         String generated = DateTimeFormatter.ISO_LOCAL_DATE_TIME.format(Instant.now().atOffset(ZoneOffset.UTC).withNano(0));
         html.paragraph(String.format(java.util.Locale.ROOT, "Report generated %s UTC in %.1f s.", generated, seconds));
-        String page = html.page("umsynth report", "Dataset root " + store.root() + " | generated " + generated + " UTC",
-                List.of(new String[]{"tables", "Tables"}, new String[]{"images", "Images"}, new String[]{"training", "Training"},
-                        new String[]{"metrics", "Metrics"}, new String[]{"parameters", "Parameters"}));
+        List<String[]> toc = new java.util.ArrayList<>(List.of(new String[]{"tables", "Tables"},
+                new String[]{"images", "Images"}, new String[]{"training", "Training"}, new String[]{"metrics", "Metrics"}));
+        if (experiment) {
+            toc.add(new String[]{"experiment", "Experiment"});
+        }
+        toc.add(new String[]{"parameters", "Parameters"});
+        String page = html.page("umsynth report", "Dataset root " + store.root() + " | generated " + generated + " UTC", toc);
         Path index = folder.text(INDEX, page);
         System.out.printf("report: %d images; %.1f s%nreport: wrote %s%n", folder.images().size(), seconds, index);
         return new Summary(index, folder.images(), seconds);

@@ -34,9 +34,11 @@ import org.umsynth.io.volume.PixelCodec;
 import org.umsynth.io.volume.Volume;
 import org.umsynth.model.gan.GanCheckpoint;
 import org.umsynth.model.gan.GanProfile;
+import org.umsynth.model.image.Resize;
 import org.umsynth.model.synth.Perturbation;
 import org.umsynth.model.synth.Synthesizer;
 import org.umsynth.model.train.Conditioning;
+import org.umsynth.model.train.TrainingPair;
 import org.umsynth.model.um.LesionControl;
 import org.umsynth.model.um.UnsupervisedMask;
 import org.umsynth.tables.TableStore;
@@ -57,6 +59,8 @@ import picocli.CommandLine.Option;
         description = "Generate annotated synthetic CT slices from ROOT/masks with a trained generator.")
 public final class SynthesizeJob implements Callable<Integer> {
     public static final String CODE_VERSION = "umsynth-0.1.0";
+    /** The perturbation column of a sample made from a manual label map (the seg-conditioned baseline). */
+    public static final String SEG_CONDITION = "label map (seg conditioning)";
 
     @Mixin
     CommonOptions common;
@@ -117,17 +121,20 @@ public final class SynthesizeJob implements Callable<Integer> {
                         "no checkpoint in " + checkpoints + ": train the run first"))
                 : new Path(checkpoints, checkpointName);
         GanProfile profile = GanCheckpoint.readState(fs, checkpointDir).profile();
-        if (profile.conditioning() != Conditioning.UM) {
-            throw new IllegalArgumentException("run " + run + " is conditioned on '" + profile.conditioning()
-                    + "'; synthesize makes samples from UMs, which needs a 'um' run");
-        }
+        boolean segConditioned = profile.conditioning() == Conditioning.SEG;
         String modelId = run + "/" + checkpointDir.getName();
         // Shipped as profile + parameters; executors rebuild it once per thread (as training does).
         NetworkSnapshot snapshot = NetworkSnapshot.of(modelId, NetworkSnapshot.Kind.GENERATOR, profile,
                 GanCheckpoint.loadGenerator(fs, checkpointDir));
 
-        Perturbation perturbation = perturbation(config, lesionsCsv, hadoopConf);
-        if (perturbation.isNone() && config.samplesPerMask > 1) {
+        Perturbation requested = perturbation(config, lesionsCsv, hadoopConf);
+        if (segConditioned && !requested.isNone()) {
+            // UM perturbations move superpixel intensities; a label map has none to move
+            System.out.printf("synthesize: run %s is seg-conditioned: UM perturbations do not apply, label maps are "
+                    + "used as they are (round robin)%n", run);
+        }
+        Perturbation perturbation = segConditioned ? perturbation(new SynthesizeConfig(), null, hadoopConf) : requested;
+        if (perturbation.isNone() && config.samplesPerMask > 1 && !segConditioned) {
             throw new IllegalArgumentException("synthesize.samplesPerMask = " + config.samplesPerMask
                     + " without a perturbation would repeat identical samples: set synthesize.jitterSteps, "
                     + "synthesize.lesions or --lesions");
@@ -137,18 +144,22 @@ public final class SynthesizeJob implements Callable<Integer> {
         if (config.split != SynthesizeConfig.Split.ALL) {
             masks = masks.filter(col("split").equalTo(config.split.name().toLowerCase(java.util.Locale.ROOT)));
         }
+        if (segConditioned) {
+            masks = segConditions(masks, fs, checkpointDir, run);
+        }
         Dataset<Row> slices = store.read(Tables.SLICES).select("case_id", "slice_index", "rows", "cols",
-                "spacing_x", "spacing_y", "spacing_z");
+                "spacing_x", "spacing_y", "spacing_z", "label");
         Dataset<Row> sources = masks.join(slices, Tables.SLICE_KEY)
                 .select(col("case_id"), col("slice_index"), col("um"), masks.col("rows").as("size"),
                         slices.col("cols").as("slice_cols"), slices.col("spacing_x"), slices.col("spacing_y"),
-                        slices.col("spacing_z"));
+                        slices.col("spacing_z"), slices.col("rows").as("slice_rows"), slices.col("label"));
         // Sample k of UM i exists when k * umCount + rank(i) < total: UMs are used round robin.
         List<Row> ranks = sources.select("case_id", "slice_index", "size").orderBy("case_id", "slice_index")
                 .collectAsList();
         long umCount = ranks.size();
         if (umCount == 0) {
-            throw new IllegalStateException("no masks to synthesize from (split " + config.split + ")");
+            throw new IllegalStateException(segConditioned ? "no labelled training masks to synthesize from for the seg-conditioned run " + run
+                    : "no masks to synthesize from (split " + config.split + ")");
         }
         int size = ranks.get(0).getInt(2);
         if (size != profile.resolution()) {
@@ -171,6 +182,7 @@ public final class SynthesizeJob implements Callable<Integer> {
         int tr = config.quantStep;
         int batchSize = config.batchSize;
         String checkpointId = checkpointDir.getName();
+        int classes = profile.classes();
 
         JavaRDD<Row> samples = ordered.javaRDD().mapPartitions(rows -> {
             Synthesizer synthesizer = new Synthesizer(generator.value().network(), size, channels);
@@ -183,10 +195,21 @@ public final class SynthesizeJob implements Callable<Integer> {
                 long rank = ranksB.value().get(caseId + "/" + slice);
                 for (long k = 0; k * umCount + rank < total; k++) {
                     long sampleSeed = sampleSeed(seed, caseId, slice, k);
-                    LesionControl.Perturbed p = perturbation.apply(r.getAs("um"), size, tr, sampleSeed);
+                    LesionControl.Perturbed p;
+                    float[] condition;
+                    if (segConditioned) {
+                        byte[] label = Resize.majorityLabels(r.getAs("label"), r.<Integer>getAs("slice_cols"),
+                                r.<Integer>getAs("slice_rows"), size, size);
+                        p = new LesionControl.Perturbed(r.getAs("um"), null, SEG_CONDITION);
+                        condition = TrainingPair.segInput(label, size, classes);
+                    } else {
+                        p = perturbation.apply(r.getAs("um"), size, tr, sampleSeed);
+                        condition = UnsupervisedMask.generatorInput(p.um(), size, size);
+                    }
                     double scale = r.<Integer>getAs("slice_cols") / (double) size;
-                    batch.add(new PendingSample(caseId, slice, (int) k, sampleSeed, p, r.<Double>getAs("spacing_x") * scale,
-                            r.<Double>getAs("spacing_y") * scale, r.<Double>getAs("spacing_z")));
+                    batch.add(new PendingSample(caseId, slice, (int) k, sampleSeed, p, condition,
+                            r.<Double>getAs("spacing_x") * scale, r.<Double>getAs("spacing_y") * scale,
+                            r.<Double>getAs("spacing_z")));
                     if (batch.size() == batchSize) {
                         flush(batch, synthesizer, size, modelId, checkpointId, out);
                     }
@@ -211,7 +234,7 @@ public final class SynthesizeJob implements Callable<Integer> {
 
     /** A sample waiting for its batch. */
     private record PendingSample(String caseId, int slice, int k, long seed, LesionControl.Perturbed perturbed,
-                                 double spacingX, double spacingY, double spacingZ) {
+                                 float[] condition, double spacingX, double spacingY, double spacingZ) {
     }
 
     private static void flush(List<PendingSample> batch, Synthesizer synthesizer, int size, String modelId,
@@ -221,7 +244,7 @@ public final class SynthesizeJob implements Callable<Integer> {
         }
         List<float[]> conditions = new ArrayList<>();
         for (PendingSample s : batch) {
-            conditions.add(UnsupervisedMask.generatorInput(s.perturbed().um(), size, size));
+            conditions.add(s.condition());
         }
         List<Synthesizer.Output> outputs = synthesizer.generate(conditions);
         for (int i = 0; i < batch.size(); i++) {
@@ -233,6 +256,29 @@ public final class SynthesizeJob implements Callable<Integer> {
                     PixelCodec.encodeHu(o.hu(), 0, o.hu().length), o.seg(), s.perturbed().um(), CODE_VERSION));
         }
         batch.clear();
+    }
+
+    /**
+     * The conditions of a seg-conditioned (baseline) run: the single-slice masks of the training cases whose
+     * manual labels that run was allowed to use (the first {@code train.labelledCases} labelled cases by case
+     * id, as in training), so the baseline never sees a test label or more labels than its budget.
+     */
+    static Dataset<Row> segConditions(Dataset<Row> masks, FileSystem fs, Path checkpointDir, String run) throws IOException {
+        Map<String, String> trained = GanCheckpoint.readState(fs, checkpointDir).config();
+        int budget = Integer.parseInt(trained.getOrDefault("labelledCases", "0"));
+        Dataset<Row> labelled = masks.filter(col("split").equalTo("train").and(col("labelled")));
+        if (java.util.Arrays.asList(masks.columns()).contains("montage_slices")
+                && !labelled.filter(col("montage_slices").isNotNull()).isEmpty()) {
+            throw new IllegalArgumentException("run " + run + " is seg-conditioned and the masks are montages: "
+                    + "synthesis from label maps supports single-slice masks only");
+        }
+        if (budget > 0) {
+            List<Object> keep = new ArrayList<>();
+            labelled.select("case_id").distinct().orderBy("case_id").limit(budget).collectAsList()
+                    .forEach(r -> keep.add(r.getString(0)));
+            labelled = labelled.filter(col("case_id").isin(keep.toArray()));
+        }
+        return labelled;
     }
 
     /** A sample's seed from the run seed and the sample's identity (not its position in a partition). */

@@ -136,4 +136,37 @@ public final class Charts {
             return (int) Math.round(a + (b - a) * t);
         }
     }
+    /**
+     * One line per series over x (e.g. label fraction), with shapes at the points; error bars are not drawn,
+     * the report's tables carry the intervals. {@code series} maps a name to its points {@code {x, y}}.
+     */
+    public static BufferedImage lines(String title, String xLabel, String yLabel,
+                                      java.util.Map<String, List<double[]>> series, int width, int height) {
+        XYSeriesCollection data = new XYSeriesCollection();
+        for (java.util.Map.Entry<String, List<double[]>> e : series.entrySet()) {
+            XYSeries s = new XYSeries(e.getKey(), true, true);
+            for (double[] p : e.getValue()) {
+                s.add(p[0], Double.isFinite(p[1]) ? p[1] : Double.NaN);
+            }
+            data.addSeries(s);
+        }
+        NumberAxis x = new NumberAxis(xLabel);
+        x.setAutoRangeIncludesZero(true);
+        NumberAxis y = new NumberAxis(yLabel);
+        y.setAutoRangeIncludesZero(false);
+        XYLineAndShapeRenderer renderer = new XYLineAndShapeRenderer(true, true);
+        Color[] palette = {LINE, new Color(0xd0, 0x5a, 0x2a), new Color(0x3a, 0x9a, 0x4a), new Color(0x8a, 0x4a, 0xb0),
+                new Color(0x80, 0x80, 0x80), new Color(0xb0, 0x90, 0x20)};
+        for (int i = 0; i < data.getSeriesCount(); i++) {
+            renderer.setSeriesPaint(i, palette[i % palette.length]);
+            renderer.setSeriesStroke(i, new BasicStroke(1.8f));
+        }
+        XYPlot plot = new XYPlot(data, x, y, renderer);
+        plot.setBackgroundPaint(Color.WHITE);
+        plot.setDomainGridlinePaint(new Color(0xdd, 0xe3, 0xee));
+        plot.setRangeGridlinePaint(new Color(0xdd, 0xe3, 0xee));
+        JFreeChart chart = new JFreeChart(title, TITLE, plot, true);
+        chart.setBackgroundPaint(Color.WHITE);
+        return chart.createBufferedImage(width, height);
+    }
 }
