@@ -243,7 +243,7 @@ public final class ExperimentJob implements Callable<Integer> {
 
     /** The settings every stage of fraction r runs with: the file, --set overrides, then the experiment's. */
     private ConfigSource stageSource(FractionRun r, ExperimentConfig config) throws IOException {
-        return ConfigSource.load(common.conf, stageOverrides(r, config));
+        return ConfigSource.fromLocation(common.conf, stageOverrides(r, config));
     }
 
     private List<String> stageOverrides(FractionRun r, ExperimentConfig config) {
