@@ -41,6 +41,16 @@ public final class ConfigBinder {
         return config;
     }
 
+    /**
+     * Binds every stage's config from one source: composite commands (pipeline, experiment) call it first,
+     * so that a bad value of a late stage fails before hours of work on the early ones.
+     */
+    public static void bindAll(ConfigSource source) {
+        for (Supplier<? extends StageConfig> stage : StageConfigs.ALL.values()) {
+            bind(stage.get(), source);
+        }
+    }
+
     private static void checkAllKeysKnown(ConfigSource source) {
         for (String key : source.values().keySet()) {
             int dot = key.indexOf('.');

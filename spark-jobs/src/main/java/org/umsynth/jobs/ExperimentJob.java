@@ -82,6 +82,7 @@ public final class ExperimentJob implements Callable<Integer> {
     public Integer call() throws Exception {
         ConfigSource source = common.configSource();
         ExperimentConfig config = ConfigBinder.bind(new ExperimentConfig(), source);
+        ConfigBinder.bindAll(source); // every stage's values checked before the first training starts
         if (!name.matches("[A-Za-z0-9][A-Za-z0-9._-]*")) {
             throw new IllegalArgumentException("--name '" + name + "' is not a plain name (letters, digits, . _ -)");
         }

@@ -59,6 +59,7 @@ public final class PipelineJob implements Callable<Integer> {
     public Integer call() throws Exception {
         ConfigSource source = common.configSource();
         PipelineConfig config = ConfigBinder.bind(new PipelineConfig(), source);
+        ConfigBinder.bindAll(source); // every stage's values checked before the first stage starts
         if (keep != null && keep < 1) {
             throw new IllegalArgumentException("--keep must be at least 1");
         }

@@ -235,7 +235,9 @@ public final class UtilityJob implements Callable<Integer> {
                     }
                     for (Map.Entry<String, Long> e : available.entrySet()) {
                         if (e.getValue() == 0) {
-                            throw new IllegalStateException("arm " + e.getKey() + ": no usable synthetic samples");
+                            throw new IllegalStateException("arm " + e.getKey() + ": no usable synthetic samples"
+                                    + (foregroundOnly ? " (every segmentation of the set is empty, and utility.slices = "
+                                    + "foreground leaves those out)" : ""));
                         }
                         perArm = Math.min(perArm, e.getValue());
                     }

@@ -42,10 +42,10 @@ class ExperimentJobTest extends SparkTestBase {
         PhantomConfig phantom = new PhantomConfig();
         phantom.size = 64;
         phantom.slices = 16;
-        PhantomJob.run(spark, 4, 11, root.resolve("phantoms").toString(), phantom);
+        PhantomJob.run(spark, 5, 11, root.resolve("phantoms").toString(), phantom);
         Path conf = root.resolve("tiny.conf");
         Files.writeString(conf, String.join("\n",
-                "ingest.testFraction = 0.2",
+                "ingest.testFraction = 0.4",
                 "masks.resolution = 32", "masks.nSegments = 32",
                 "train.resolution = 32", "train.ngf = 4", "train.ndf = 4", "train.downsamplings = 1",
                 "train.residualBlocks = 1", "train.discriminatorLayers = 2", "train.batchSize = 2",
@@ -53,7 +53,9 @@ class ExperimentJobTest extends SparkTestBase {
                 "train.learningRate = 0.002", "train.monitorSamples = 2", "train.samples = 0",
                 "metrics.extractors = " + RandomConvFeatures.NAME, "metrics.resolutions = 32", "metrics.bootstrap = 4",
                 "experiment.labelFractions = 1.0, 0.3", "experiment.count = " + COUNT, "experiment.seed = 7",
-                "experiment.utility = false", ""));
+                "utility.resolution = 32", "utility.depth = 2", "utility.baseFilters = 4", "utility.iterations = 8",
+                "utility.batchSize = 2", "utility.seeds = 1", "utility.averagingFrequency = 2", "utility.bootstrap = 100", "utility.slices = all",
+                "experiment.utility = true", ""));
         Path data = root.resolve("data");
         assertEquals(0, quiet("ingest", "--data", data.toString(), "--conf", conf.toString(),
                 "--input", root.resolve("phantoms/images").toString(), "--labels", root.resolve("phantoms/labels").toString()));
@@ -74,7 +76,9 @@ class ExperimentJobTest extends SparkTestBase {
             }
             assertTrue(Files.exists(data.resolve("metrics/exp-t-" + tag + "/metrics.json")));
         }
-        assertFalse(first.contains("f30 utility") || first.contains("f100 utility"), "utility=false runs no utility stage:\n" + first);
+        for (String tag : List.of("f30", "f100")) {
+            assertTrue(Files.exists(data.resolve("utility/exp-t-" + tag + "/summary.json")), "utility ran for " + tag);
+        }
         // seg mode honours the label budget: it trains on the first `small` labelled cases only
         assertTrue(first.contains("labelled from " + small + " of " + small + " cases, 0 unlabelled)"), first);
         assertTrue(first.contains("labelled from " + small + " of " + labelled + " cases"), "um: the budget, plus "
@@ -114,13 +118,18 @@ class ExperimentJobTest extends SparkTestBase {
         assertEquals("variety", variety.get("claim").asText());
         assertEquals(ExperimentClaims.INCONCLUSIVE, variety.get("verdict").asText());
         JsonNode utility = claims.get("claims").get(2);
-        assertEquals(ExperimentClaims.NOT_RUN, utility.get("verdict").asText());
-        assertEquals("not run (experiment.utility = false)", utility.get("reason").asText());
+        assertEquals("utility", utility.get("claim").asText());
+        // the real utility summary of the decisive fraction, read back: too few test cases to decide
+        JsonNode summary = new ObjectMapper().readTree(data.resolve("utility/exp-t-f30/summary.json").toFile());
+        assertTrue(summary.get("test_cases").asInt() < 6, summary.toString());
+        assertEquals(ExperimentClaims.INCONCLUSIVE, utility.get("verdict").asText(), utility.toString());
+        assertTrue(summary.get("arms").has("real+um") && summary.get("arms").has("real+seg"), summary.toString());
 
         List<String> sweep = Files.readAllLines(out.resolve(ExperimentJob.SWEEP));
         assertEquals(ExperimentJob.SWEEP_HEADER, sweep.get(0));
-        // per fraction: mm_fid + fid cell, mm_std + std cell, for um and seg = 8 rows
-        assertEquals(1 + 2 * 8, sweep.size(), String.join("\n", sweep));
+        // per fraction: mm_fid + fid cell, mm_std + std cell, for um and seg = 8 rows; dice: 3 arms x 2 classes
+        assertEquals(1 + 2 * 8 + 2 * 6, sweep.size(), String.join("\n", sweep));
+        assertTrue(sweep.stream().anyMatch(l -> l.startsWith("0.3," + small + ",dice,real+um,lung,")), String.join("\n", sweep));
         String mmFidUm = sweep.stream().filter(l -> l.startsWith("0.3," + small + ",mm_fid,um,")).findFirst().orElseThrow();
         assertEquals(joint.path("synthetic/exp-t-f30-um").path("mean").asDouble(), Double.parseDouble(mmFidUm.split(",")[5]), 1e-12);
         assertTrue(sweep.stream().anyMatch(l -> l.startsWith("1.0," + labelled + ",fid,seg," + RandomConvFeatures.NAME + "@32,")));

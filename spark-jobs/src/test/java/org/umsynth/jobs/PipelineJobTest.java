@@ -88,6 +88,8 @@ class PipelineJobTest extends SparkTestBase {
     void badStagesAndUndatedRetentionAreRefusedBeforeWork() throws Exception {
         Path root = newFolder("pipeline-bad");
         assertEquals(2, Umsynth.execute("pipeline", "--data", root.toString(), "--set", "pipeline.stages=ingest,paint"));
+        assertEquals(2, Umsynth.execute("pipeline", "--data", root.toString(), "--set", "metrics.bootstrap=-3"),
+                "a bad value of a late stage stops the pipeline before its first stage");
         assertEquals(1, Sessions.sharing(spark, () -> Umsynth.execute("pipeline", "--data", root.toString(), "--keep", "3")));
         assertEquals(1, Sessions.sharing(spark, () -> Umsynth.execute("pipeline", "--data", root.toString(),
                 "--set", "pipeline.stages=ingest")), "ingest without --input and without a complete slices table");
