@@ -27,17 +27,21 @@ class SegmentationBudgetBenchmarkTest {
         double lr = Double.parseDouble(System.getProperty("umsynth.seg.lr", "1e-3"));
         int workers = Integer.getInteger("umsynth.seg.workers", 2);
         int passes = Integer.getInteger("umsynth.seg.labelledPasses", 1);
-        int pseudoFrom = Integer.getInteger("umsynth.seg.pseudoFromEpoch", 0);
+        int pseudoFrom = Integer.getInteger("umsynth.seg.pseudoFromEpoch", 0); // > epochs: image-only unlabelled passes
         long seed = Long.getLong("umsynth.seg.seed", 42);
         long dataStart = System.nanoTime();
-        SegmentationHarness.Data data = SegmentationHarness.phantomData(7, cases, labelledCases, testCases, 256,
+        int phantomSize = Integer.getInteger("umsynth.seg.phantomSize", 256);
+        int roundBatches = Integer.getInteger("umsynth.seg.roundBatches", 8);
+        String[] sizes = System.getProperty("umsynth.seg.sizes", "16,16,3,3,3").split(","); // ngf,ndf,down,blocks,dLayers
+        SegmentationHarness.Data data = SegmentationHarness.phantomData(7, cases, labelledCases, testCases, phantomSize,
                 resolution);
         System.out.printf("SEGBENCH data: %d labelled, %d unlabelled, %d test pairs in %.1f s%n",
                 data.labelled().size(), data.unlabelled().size(), data.test().size(),
                 (System.nanoTime() - dataStart) / 1e9);
-        GanProfile p = new GanProfile(resolution, 16, 16, 3, 3, 3, 2, 3, org.umsynth.model.train.Conditioning.UM, 2, lr,
+        GanProfile p = new GanProfile(resolution, Integer.parseInt(sizes[0]), Integer.parseInt(sizes[1]),
+                Integer.parseInt(sizes[2]), Integer.parseInt(sizes[3]), Integer.parseInt(sizes[4]), 2, 3, org.umsynth.model.train.Conditioning.UM, 2, lr,
                 0.5, epochs, decay, 10.0, 10.0, 0.5, 0.02, 1.0);
-        SegmentationHarness.Schedule s = new SegmentationHarness.Schedule(workers, 8, passes, pseudoFrom);
+        SegmentationHarness.Schedule s = new SegmentationHarness.Schedule(workers, roundBatches, passes, pseudoFrom);
         SegmentationHarness.Run run = SegmentationHarness.train(p, data, s, seed);
         for (int e = 0; e < run.perEpoch().size(); e++) {
             System.out.printf("SEGBENCH epoch %d: %s%n", e + 1, run.perEpoch().get(e));

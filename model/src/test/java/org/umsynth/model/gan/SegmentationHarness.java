@@ -187,7 +187,7 @@ final class SegmentationHarness {
         into.getConfiguration().setIterationCount(workers.get(0).getConfiguration().getIterationCount());
     }
 
-    private static GanTrainer.Batch batchOf(GanProfile p, List<TrainingPair> pairs, boolean withLabels) {
+    static GanTrainer.Batch batchOf(GanProfile p, List<TrainingPair> pairs, boolean withLabels) {
         int side = p.resolution();
         List<float[]> cond = new ArrayList<>();
         List<float[]> real = new ArrayList<>();
