@@ -43,9 +43,6 @@ class SegmentationBudgetBenchmarkTest {
                 0.5, epochs, decay, 10.0, 10.0, 0.5, 0.02, 1.0);
         SegmentationHarness.Schedule s = new SegmentationHarness.Schedule(workers, roundBatches, passes, pseudoFrom);
         SegmentationHarness.Run run = SegmentationHarness.train(p, data, s, seed);
-        for (int e = 0; e < run.perEpoch().size(); e++) {
-            System.out.printf("SEGBENCH epoch %d: %s%n", e + 1, run.perEpoch().get(e));
-        }
         System.out.printf("SEGBENCH %s %s: %s; %d G steps (%d labelled), %.0f s%n", p, s, run.last(),
                 run.generatorSteps(), run.labelledSteps(), run.seconds());
     }

@@ -113,6 +113,8 @@ final class SegmentationHarness {
                         pseudo ? Mode.PSEUDO : Mode.IMAGE_ONLY, snapshot);
             }
             scores.add(score(p, t.generator(), data.test()));
+            System.out.printf("SEGBENCH epoch %d: %s (%d G steps, %d labelled, %.0f s)%n", epoch + 1,
+                    scores.get(scores.size() - 1), gSteps, labelledSteps, (System.nanoTime() - start) / 1e9);
         }
         return new Run(scores, (System.nanoTime() - start) / 1e9, gSteps, labelledSteps);
     }
