@@ -86,6 +86,11 @@ public class TrainConfig extends StageConfig {
             + "others count as unlabelled), to study few labels; 0: all", min = 0, max = 1000000)
     public int labelledCases = 0;
 
+    @Setting(value = "labelled passes per epoch, before the unlabelled pass (the reference's epoch_gt_all; paper: 1); "
+            + "with few labelled cases, more passes give the segmentation head as many steps as the image head",
+            min = 1, max = 1000)
+    public int labelledPassesPerEpoch = 1;
+
     @Setting("um mode: semi-supervised pass with pseudo-labels on unlabelled cases (false: those cases train "
             + "the image only)")
     public boolean semiSupervised = true;

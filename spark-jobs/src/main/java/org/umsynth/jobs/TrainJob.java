@@ -162,7 +162,8 @@ public final class TrainJob implements Callable<Integer> {
 
             int totalEpochs = profile.epochs() + profile.decayEpochs();
             int roundSize = rounds.roundSize();
-            int labelledRounds = ceilDiv(labelled.length, roundSize);
+            int labelledPasses = config.labelledPassesPerEpoch;
+            int labelledRounds = ceilDiv(labelled.length * labelledPasses, roundSize);
             int unlabelledRounds = ceilDiv(unlabelled.length, roundSize);
 
             int epoch = restored != null ? restored.state().epoch() : 0;
@@ -188,7 +189,7 @@ public final class TrainJob implements Callable<Integer> {
                         continue;
                     }
                     pass = Pass.LABELLED;
-                    order = shuffled(labelled, config.seed, epoch, 0);
+                    order = labelledOrder(labelled, config.seed, epoch, labelledPasses);
                     passRounds = labelledRounds;
                 } else {
                     if (round >= unlabelledRounds) {
@@ -218,9 +219,10 @@ public final class TrainJob implements Callable<Integer> {
                 roundsThisCall++;
                 trainSeconds += s.seconds();
                 trainSamples += s.samples();
-                long doneInEpoch = inUnlabelled ? labelled.length + Math.min((long) (round + 1) * roundSize,
-                        unlabelled.length) : Math.min((long) (round + 1) * roundSize, labelled.length);
-                long remainingSamples = (long) (totalEpochs - epoch) * (labelled.length + unlabelled.length)
+                long labelledPerEpoch = (long) labelled.length * labelledPasses;
+                long doneInEpoch = inUnlabelled ? labelledPerEpoch + Math.min((long) (round + 1) * roundSize,
+                        unlabelled.length) : Math.min((long) (round + 1) * roundSize, labelledPerEpoch);
+                long remainingSamples = (long) (totalEpochs - epoch) * (labelledPerEpoch + unlabelled.length)
                         - doneInEpoch;
                 report(log, profile, generator, discriminator, monitor, epoch, totalEpochs,
                         inUnlabelled ? UNLABELLED : LABELLED, round, passRounds, iteration, lr, s, remainingSamples,
@@ -286,6 +288,19 @@ public final class TrainJob implements Callable<Integer> {
             long t = order[i];
             order[i] = order[j];
             order[j] = t;
+        }
+        return order;
+    }
+
+    /**
+     * The labelled pass of an epoch: {@code passes} shuffles of the labelled pairs, one after the other (the
+     * reference's {@code epoch_gt_all} loop); the first is the single pass's order.
+     */
+    static long[] labelledOrder(long[] labelled, long seed, int epoch, int passes) {
+        long[] order = new long[labelled.length * passes];
+        for (int k = 0; k < passes; k++) {
+            long[] one = shuffled(labelled, k == 0 ? seed : seed ^ (k * 0x9E3779B97F4A7C15L), epoch, 0);
+            System.arraycopy(one, 0, order, k * labelled.length, labelled.length);
         }
         return order;
     }

@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -247,6 +248,33 @@ class TrainJobTest extends SparkTestBase {
         TrainJob.run(spark, data, c, "warmup", true, false, 4);
         assertTrue(Files.exists(Path.of(data, "models/warmup/checkpoints/00000007/pseudo_labeller.zip")),
                 "epoch 1's unlabelled pass pseudo-labels with a G snapshot");
+    }
+
+    @Test
+    void labelledPassesRepeatTheLabelledPairsEachEpoch() throws Exception {
+        long[] labelled = {3, 8, 5, 1, 9};
+        long[] order = TrainJob.labelledOrder(labelled, 42, 2, 3);
+        assertEquals(15, order.length);
+        assertArrayEquals(TrainJob.shuffled(labelled, 42, 2, 0), Arrays.copyOfRange(order, 0, 5),
+                "the first pass is the single pass's order");
+        for (int k = 0; k < 3; k++) {
+            long[] pass = Arrays.copyOfRange(order, 5 * k, 5 * k + 5);
+            Arrays.sort(pass);
+            assertArrayEquals(new long[] {1, 3, 5, 8, 9}, pass, "pass " + k + " holds every labelled pair once");
+        }
+        assertFalse(Arrays.equals(Arrays.copyOfRange(order, 0, 5), Arrays.copyOfRange(order, 5, 10)),
+                "each pass has its own shuffle");
+
+        TrainConfig c = micro();
+        c.labelledPassesPerEpoch = 3;
+        c.decayEpochs = 0;
+        TrainJob.Summary s = TrainJob.run(spark, data, c, "passes", false, false, Long.MAX_VALUE);
+        // 6 labelled pairs x 3 passes = 18 pairs in rounds of 4 (5 rounds), then 6 unlabelled pairs (2 rounds)
+        assertEquals(7, s.iterations());
+        List<String> log = Files.readAllLines(Path.of(data, "models/passes/log/losses.jsonl"));
+        assertEquals(5, log.stream().filter(l -> l.contains("\"pass\":\"labelled\"")).count());
+        assertEquals(18, log.stream().filter(l -> l.contains("\"pass\":\"labelled\""))
+                .mapToDouble(l -> value(l, "samples")).sum(), 0.0);
     }
 
     @Test
