@@ -307,6 +307,15 @@ class TrainJobTest extends SparkTestBase {
             assertEquals(2, pngs.filter(f -> f.toString().endsWith(".png")).count());
         }
         assertFalse(Files.exists(runDir.resolve("_export")));
+        // a driver killed between deleting the old pointer and renaming the new one in leaves no pointer:
+        // the newest complete checkpoint folder is then the latest
+        Files.createDirectories(checkpoints.resolve("00000009")); // incomplete: no state.json
+        Files.move(checkpoints.resolve("latest"), runDir.resolve("latest.bak"));
+        org.apache.hadoop.fs.FileSystem local = org.apache.hadoop.fs.FileSystem.getLocal(new org.apache.hadoop.conf.Configuration());
+        assertEquals("00000008", org.umsynth.model.gan.GanCheckpoint.latest(local,
+                new org.apache.hadoop.fs.Path(checkpoints.toUri())).orElseThrow().getName());
+        Files.delete(checkpoints.resolve("00000009"));
+        Files.move(runDir.resolve("latest.bak"), checkpoints.resolve("latest"));
 
         TrainJob.Summary first = TrainJob.run(spark, data, c, "resumed", false, false, 3);
         assertEquals(3, first.iterations());

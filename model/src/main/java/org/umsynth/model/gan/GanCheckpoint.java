@@ -132,11 +132,29 @@ public final class GanCheckpoint {
         return deleted;
     }
 
-    /** The folder {@value #LATEST} points at, if any. */
+    private static Optional<Path> newestComplete(FileSystem fs, Path checkpoints) throws IOException {
+        if (!fs.exists(checkpoints)) {
+            return Optional.empty();
+        }
+        Path newest = null;
+        for (org.apache.hadoop.fs.FileStatus st : fs.listStatus(checkpoints)) {
+            String n = st.getPath().getName();
+            if (st.isDirectory() && n.matches("\\d{8,}") && fs.exists(new Path(st.getPath(), STATE))
+                    && (newest == null || n.compareTo(newest.getName()) > 0)) {
+                newest = st.getPath();
+            }
+        }
+        return Optional.ofNullable(newest);
+    }
+
+    /** The folder {@value #LATEST} points at, or after a crash between its delete and rename, the newest complete one. */
     public static Optional<Path> latest(FileSystem fs, Path checkpoints) throws IOException {
         Path pointer = new Path(checkpoints, LATEST);
         if (!fs.exists(pointer)) {
-            return Optional.empty();
+            // Hadoop's rename does not replace, so save() deletes the old pointer before renaming the new one
+            // in: a crash between the two leaves no pointer. Checkpoint folders are renamed in complete, so
+            // the newest folder with a state file is then the latest checkpoint.
+            return newestComplete(fs, checkpoints);
         }
         String name;
         try (FSDataInputStream in = fs.open(pointer)) {
