@@ -10,8 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Random;
-import org.apache.commons.math3.stat.inference.WilcoxonSignedRankTest;
+import org.umsynth.model.stats.PairedTests;
 
 /**
  * The paper's three claims (fidelity, variety, utility: UM-guided synthesis beats the seg-guided baseline)
@@ -59,13 +58,14 @@ public final class ExperimentClaims {
 
     /**
      * Whether the exact two-sided Wilcoxon signed-rank test can give p &lt; alpha with n pairs: its smallest
-     * p is 2 / 2^n (all differences of one sign); commons-math3 uses the normal approximation above 30.
+     * p is 2 / 2^n (all differences of one sign); {@link PairedTests} uses the normal approximation above
+     * {@link PairedTests#EXACT_MAX_N}.
      */
     public static boolean significanceReachable(int n, double alpha) {
         if (n <= 0) {
             return false;
         }
-        return n > 30 || Math.pow(2, 1 - n) < alpha;
+        return n > PairedTests.EXACT_MAX_N || Math.pow(2, 1 - n) < alpha;
     }
 
     /** The fewest pairs for which {@link #significanceReachable} holds. */
@@ -111,13 +111,14 @@ public final class ExperimentClaims {
                 umN[i] = norm > 0 ? um[i] / norm : 0;
                 segN[i] = norm > 0 ? seg[i] / norm : 0;
             }
-            p = new WilcoxonSignedRankTest().wilcoxonSignedRankTest(umN, segN, n <= 30);
+            p = PairedTests.wilcoxon(umN, segN).p();
         } else if (n >= 1) {
             p = 1.0;
         }
         d.put("p", p);
         d.put("test", "paired two-sided Wilcoxon signed-rank test over the " + n + " extractor x resolution cell(s), "
-                + "um vs seg per cell after joint normalisation (commons-math3; exact p for n <= 30)");
+                + "um vs seg per cell after joint normalisation (exact p for n <= " + PairedTests.EXACT_MAX_N
+                + " without ties, else the normal approximation with tie correction; zero differences dropped)");
         d.put("n", n);
         List<Map<String, Object>> rows = new ArrayList<>();
         int disjoint = 0;
@@ -350,18 +351,7 @@ public final class ExperimentClaims {
     }
 
     static double[] bootstrapMeanCi(double[] values, long seed) {
-        Random random = new Random(seed);
-        double[] means = new double[BOOTSTRAP_REPLICATES];
-        for (int b = 0; b < means.length; b++) {
-            double sum = 0;
-            for (int i = 0; i < values.length; i++) {
-                sum += values[random.nextInt(values.length)];
-            }
-            means[b] = sum / values.length;
-        }
-        Arrays.sort(means);
-        return new double[]{means[(int) Math.floor(0.025 * (means.length - 1))],
-                means[(int) Math.ceil(0.975 * (means.length - 1))]};
+        return PairedTests.bootstrapMeanCi(values, BOOTSTRAP_REPLICATES, seed, 0.95);
     }
 
     static Double nullIfNaN(double v) {
