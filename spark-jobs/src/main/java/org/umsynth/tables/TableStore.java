@@ -92,7 +92,28 @@ public final class TableStore {
     /** Starts writing {@code tables}; fails at once when one exists and {@code overwrite} is off. */
     public Transaction begin(boolean overwrite, String... tables) throws IOException {
         checkWritable(overwrite, tables);
+        removeAbandonedStaging();
         return new Transaction(overwrite);
+    }
+
+    /** A staging folder untouched this long belongs to a run that crashed: no stage writes for a day. */
+    static final long ABANDONED_AFTER_MS = 24L * 3600 * 1000;
+
+    /**
+     * Deletes staging folders of crashed runs (driver killed before {@link Transaction#close}). Only
+     * folders untouched for {@link #ABANDONED_AFTER_MS}, so that a concurrent stage's staging survives.
+     */
+    private void removeAbandonedStaging() throws IOException {
+        Path stagingRoot = new Path(root, "_staging");
+        if (!fs.exists(stagingRoot)) {
+            return;
+        }
+        long now = System.currentTimeMillis();
+        for (org.apache.hadoop.fs.FileStatus st : fs.listStatus(stagingRoot)) {
+            if (st.isDirectory() && now - st.getModificationTime() > ABANDONED_AFTER_MS && fs.delete(st.getPath(), true)) {
+                LOG.warn("removed the staging folder of a crashed run: {}", st.getPath());
+            }
+        }
     }
 
     /**
