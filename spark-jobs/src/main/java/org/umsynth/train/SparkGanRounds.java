@@ -172,8 +172,18 @@ public final class SparkGanRounds {
     }
 
     private ParameterAveragingTrainingMaster master(int examplesPerObject, long seed) {
-        return new ParameterAveragingTrainingMaster.Builder(workers, examplesPerObject)
-                .batchSizePerWorker(examplesPerObject)
+        return averagingMaster(workers, examplesPerObject, averagingFrequency, exportDirectory, seed);
+    }
+
+    /**
+     * The project's parameter-averaging set-up for {@code workers} partitions of minibatches of {@code batch}:
+     * {@code Direct} approach (no export files on a non-HDFS default FS), data never repartitioned (the
+     * partitioner fixed which minibatch goes where), {@code MEMORY_ONLY}, updater state averaged and kept.
+     */
+    public static ParameterAveragingTrainingMaster averagingMaster(int workers, int batch, int averagingFrequency,
+            String exportDirectory, long seed) {
+        return new ParameterAveragingTrainingMaster.Builder(workers, batch)
+                .batchSizePerWorker(batch)
                 .averagingFrequency(averagingFrequency)
                 .workerPrefetchNumBatches(0)
                 .rddTrainingApproach(RDDTrainingApproach.Direct)
@@ -186,12 +196,13 @@ public final class SparkGanRounds {
                 .build();
     }
 
-    private static Iterator<List<TrainingPair>> toMinibatches(Iterator<Tuple2<Integer, TrainingPair>> it, int batch) {
-        List<List<TrainingPair>> out = new ArrayList<>();
-        List<TrainingPair> current = new ArrayList<>();
+    /** Groups a partition's (position, item) records, sorted by position, into minibatches of {@code batch} positions. */
+    public static <T> Iterator<List<T>> toMinibatches(Iterator<Tuple2<Integer, T>> it, int batch) {
+        List<List<T>> out = new ArrayList<>();
+        List<T> current = new ArrayList<>();
         int currentBatch = -1;
         while (it.hasNext()) {
-            Tuple2<Integer, TrainingPair> t = it.next();
+            Tuple2<Integer, T> t = it.next();
             int j = t._1() / batch;
             if (j != currentBatch && !current.isEmpty()) {
                 out.add(current);

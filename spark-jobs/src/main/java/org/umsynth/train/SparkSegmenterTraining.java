@@ -2,7 +2,6 @@ package org.umsynth.train;
 
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -12,8 +11,6 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.storage.StorageLevel;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.deeplearning4j.spark.api.RDDTrainingApproach;
-import org.deeplearning4j.spark.api.Repartition;
 import org.deeplearning4j.spark.impl.graph.SparkComputationGraph;
 import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingMaster;
 import org.nd4j.linalg.dataset.DataSet;
@@ -88,23 +85,13 @@ public final class SparkSegmenterTraining {
                         return out.iterator();
                     })
                     .repartitionAndSortWithinPartitions(new SparkGanRounds.MinibatchPartitioner(parts, batch))
-                    .mapPartitions(it -> toMinibatches(it, batch))
+                    .mapPartitions(it -> SparkGanRounds.toMinibatches(it, batch))
                     .persist(StorageLevel.MEMORY_AND_DISK_SER());
             int classes = spec.classes();
             JavaRDD<DataSet> data = minibatchRdd.map(mb -> SegSample.dataSet(mb, classes));
             try {
-                ParameterAveragingTrainingMaster master = new ParameterAveragingTrainingMaster.Builder(parts, batch)
-                        .batchSizePerWorker(batch)
-                        .averagingFrequency(averagingFrequency)
-                        .workerPrefetchNumBatches(0)
-                        .rddTrainingApproach(RDDTrainingApproach.Direct)
-                        .repartionData(Repartition.Never)
-                        .storageLevel(StorageLevel.MEMORY_ONLY())
-                        .saveUpdater(true)
-                        .exportDirectory(exportDirectory)
-                        .rngSeed(seed + fits)
-                        .collectTrainingStats(false)
-                        .build();
+                ParameterAveragingTrainingMaster master = SparkGanRounds.averagingMaster(parts, batch, averagingFrequency,
+                        exportDirectory, seed + fits);
                 new SparkComputationGraph(sc, net, master).fit(data);
                 fits++;
             } finally {
@@ -149,25 +136,5 @@ public final class SparkSegmenterTraining {
     /** The augmentation seed of a run position: the same in every arm for the same run seed. */
     static long augmentSeed(long seed, long position) {
         return seed * 0x9E3779B97F4A7C15L + position * 0xBF58476D1CE4E5B9L + 0x94D049BB133111EBL;
-    }
-
-    private static Iterator<List<SegSample>> toMinibatches(Iterator<Tuple2<Integer, SegSample>> it, int batch) {
-        List<List<SegSample>> out = new ArrayList<>();
-        List<SegSample> current = new ArrayList<>();
-        int currentBatch = -1;
-        while (it.hasNext()) {
-            Tuple2<Integer, SegSample> t = it.next();
-            int j = t._1() / batch;
-            if (j != currentBatch && !current.isEmpty()) {
-                out.add(current);
-                current = new ArrayList<>();
-            }
-            currentBatch = j;
-            current.add(t._2());
-        }
-        if (!current.isEmpty()) {
-            out.add(current);
-        }
-        return out.iterator();
     }
 }
