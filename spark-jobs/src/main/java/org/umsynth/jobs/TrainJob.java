@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.Random;
 import java.util.concurrent.Callable;
@@ -129,6 +130,12 @@ public final class TrainJob implements Callable<Integer> {
             if (!restored.state().profile().equals(profile)) {
                 throw new IllegalArgumentException("--resume: the configured profile differs from the checkpoint's: "
                         + GanCheckpoint.profileToMap(profile) + " vs " + GanCheckpoint.profileToMap(restored.state().profile()));
+            }
+            List<String> changed = scheduleChanges(restored.state().config(), config.describe());
+            if (!changed.isEmpty()) {
+                throw new IllegalArgumentException("--resume: the run was made with other settings that decide which "
+                        + "samples each round trains on: " + String.join(", ", changed)
+                        + "; resume with the run's settings, or pass --overwrite to start again");
             }
             System.out.printf("train: resuming run '%s' from %s (epoch %d, %s pass, round %d, iteration %d)%n", name,
                     latest, restored.state().epoch() + 1, restored.state().pass(), restored.state().round(),
@@ -315,6 +322,22 @@ public final class TrainJob implements Callable<Integer> {
 
     private static int ceilDiv(int a, int b) {
         return (a + b - 1) / b;
+    }
+
+    /** Settings besides the profile that fix the schedule: a resume with other values would not continue the same run. */
+    static final List<String> SCHEDULE_KEYS = List.of("seed", "labelledCases", "minLabelledCases", "labelledPassesPerEpoch",
+            "roundBatches", "workers", "averagingFrequency", "semiSupervised", "pseudoLabelsFromEpoch");
+
+    /** "key: run value -> configured value" for every schedule key the checkpoint recorded with another value. */
+    static List<String> scheduleChanges(Map<String, String> recorded, Map<String, String> configured) {
+        List<String> changed = new ArrayList<>();
+        for (String key : SCHEDULE_KEYS) {
+            String was = recorded.get(key); // absent in checkpoints written before the key existed
+            if (was != null && !was.equals(configured.get(key))) {
+                changed.add("train." + key + " " + was + " (now " + configured.get(key) + ")");
+            }
+        }
+        return changed;
     }
 
     private static GanCheckpoint.State state(TrainConfig config, GanProfile profile, int epoch, String pass, int round,

@@ -321,6 +321,11 @@ class TrainJobTest extends SparkTestBase {
         assertEquals(3, first.iterations());
         assertTrue(Files.exists(Path.of(data, "models/resumed/checkpoints/00000003/pseudo_labeller.zip")),
                 "iteration 3 is inside the unlabelled pass: its G snapshot is saved");
+        TrainConfig otherSchedule = micro();
+        otherSchedule.labelledPassesPerEpoch = 2;
+        IllegalArgumentException refused = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> TrainJob.run(spark, data, otherSchedule, "resumed", true, false, 1));
+        assertTrue(refused.getMessage().contains("train.labelledPassesPerEpoch 1 (now 2)"), refused.getMessage());
         TrainJob.Summary second = TrainJob.run(spark, data, c, "resumed", true, false, Long.MAX_VALUE);
         assertEquals(8, second.iterations());
         List<String> resumedLog = Files.readAllLines(Path.of(data, "models/resumed/log/losses.jsonl"));
