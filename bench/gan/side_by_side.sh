@@ -7,7 +7,7 @@
 #   THREADS="1" WARMUP=2 STEPS=5 bench/gan/side_by_side.sh
 #
 # Run from anywhere inside the repository; Maven runs offline (-o). The raw output goes to $LOG.
-set -euo pipefail
+set -euo pipefail  # pipefail: a failing mvn inside a pipe still stops the script
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 THREADS="${THREADS:-1 2}"
@@ -35,7 +35,9 @@ echo "log: $LOG" >&2
 } | tee "$LOG"
 
 echo "building model test classes (mvn -o -q -pl model test-compile)" >&2
-mvn -B -o -q -Dstyle.color=never -pl model test-compile >>"$LOG" 2>&1 || { echo "model test-compile failed, see $LOG" >&2; exit 1; }
+# Maven's -q output ends in bare colour resets without a newline: strip them so the log stays line-clean
+mvn -B -o -q -Dstyle.color=never -pl model test-compile 2>&1 | sed 's/\x1b\[[0-9;]*m//g' >>"$LOG" \
+    || { echo "model test-compile failed, see $LOG" >&2; exit 1; }
 
 for t in $THREADS; do
     echo "DL4J, OMP_NUM_THREADS=$t" >&2
