@@ -121,6 +121,19 @@ def dice_ce(logits, onehot, mask, smooth=1.0):
     return (dice + ce).mean()
 
 
+def dl4j_patch_sides(side, scales=2, n_layers=3):
+    """GanProfile.discriminatorOutputSide for every scale: the D outputs must have the same shapes."""
+    out = []
+    for s in range(scales):
+        x = side
+        for _ in range(s):
+            x = (x - 1) // 2 + 1
+        for _ in range(n_layers):
+            x = x // 2 + 1
+        out.append(x + 2)
+    return out
+
+
 def count(module):
     return sum(p.numel() for p in module.parameters())
 
@@ -139,6 +152,11 @@ def bench(side, threads, warmup, steps, schedule, seed=1):
     labels = torch.randint(0, classes, (n, side, side))
     onehot = F.one_hot(labels, classes).permute(0, 3, 1, 2).float()
     mask = torch.ones(n, 1, side, side)
+
+    with torch.no_grad():
+        sides = [o.shape[-1] for o in d(torch.cat([cond, real], 1))]
+    if sides != dl4j_patch_sides(side):
+        sys.exit(f"PatchGAN output sides {sides} differ from DL4J's {dl4j_patch_sides(side)} at {side}x{side}")
 
     def step():
         t0 = time.perf_counter()

@@ -46,6 +46,9 @@ for t in $THREADS; do
         -Dumsynth.bench.warmup="$WARMUP" -Dumsynth.bench.steps="$STEPS" \
         -Dtest='GanStepBenchmarkTest#stepTimes' -Dsurefire.failIfNoSpecifiedTests=false \
         > "$LOG.dl4j.$t" 2>&1 || { cat "$LOG.dl4j.$t" >>"$LOG"; echo "DL4J bench failed, see $LOG" >&2; exit 1; }
+    if ! grep -q '^BENCH' "$LOG.dl4j.$t"; then
+        cat "$LOG.dl4j.$t" >>"$LOG"; echo "DL4J bench printed no BENCH line (test skipped?), see $LOG" >&2; exit 1
+    fi
     grep '^BENCH' "$LOG.dl4j.$t" | sed "s/^/threads=$t /" | tee -a "$LOG"
     rm -f "$LOG.dl4j.$t"
     echo "PyTorch, OMP_NUM_THREADS=$t" >&2
