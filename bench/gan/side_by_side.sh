@@ -15,6 +15,9 @@ WARMUP="${WARMUP:-3}"
 STEPS="${STEPS:-8}"
 PYTHON="${PYTHON:-/usr/bin/python3}"
 LOG="${LOG:-$(mktemp -t gan-side-by-side.XXXXXX.log)}"
+# Spinning OpenMP threads (libgomp's default) lose whole time slices when the cores are shared: PyTorch at 2
+# threads went from ~80 to 800-4800 ms/step on this machine under load. PASSIVE for both sides; override to compare.
+export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}"
 
 # The one thing this script installs: Debian's PyTorch, if it is missing.
 if ! "$PYTHON" -c 'import torch' 2>/dev/null; then
@@ -30,6 +33,7 @@ echo "log: $LOG" >&2
 {
     echo "date: $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
     echo "host: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
+    echo "OMP_WAIT_POLICY: $OMP_WAIT_POLICY"
     echo "torch: $("$PYTHON" -c 'import torch; print(torch.__version__)')"
     echo "load at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 } | tee "$LOG"
