@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# One alternating GAN training step of the demo profile, DL4J (GanStepBenchmarkTest#stepTimes) against the
+# same networks in PyTorch on CPU (bench/gan/pytorch_gan_step.py), in one run, per thread count and
+# resolution (64x64, 128x128). Prints a table of ms/step and the ratio DL4J/PyTorch.
+#
+#   bench/gan/side_by_side.sh                 # threads 1 and 2, 3 warm-up + 8 timed steps
+#   THREADS="1" WARMUP=2 STEPS=5 bench/gan/side_by_side.sh
+#
+# Run from anywhere inside the repository; Maven runs offline (-o). The raw output goes to $LOG.
+set -euo pipefail  # pipefail: a failing mvn inside a pipe still stops the script
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+THREADS="${THREADS:-1 2}"
+WARMUP="${WARMUP:-3}"
+STEPS="${STEPS:-8}"
+PYTHON="${PYTHON:-/usr/bin/python3}"
+LOG="${LOG:-$(mktemp -t gan-side-by-side.XXXXXX.log)}"
+# Spinning OpenMP threads (libgomp's default) lose whole time slices when the cores are shared: PyTorch at 2
+# threads went from ~80 to 800-4800 ms/step on this machine under load. PASSIVE for both sides; override to compare.
+export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}"
+
+# The one thing this script installs: Debian's PyTorch, if it is missing.
+if ! "$PYTHON" -c 'import torch' 2>/dev/null; then
+    echo "python3-torch missing: installing it with apt-get" >&2
+    SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+    $SUDO apt-get update -q && $SUDO apt-get install -y -q python3-torch
+    "$PYTHON" -c 'import torch' || { echo "import torch still fails after apt-get" >&2; exit 1; }
+fi
+command -v mvn >/dev/null || { echo "mvn not found on PATH" >&2; exit 1; }
+
+cd "$ROOT"
+echo "log: $LOG" >&2
+{
+    echo "date: $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
+    echo "host: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
+    echo "OMP_WAIT_POLICY: $OMP_WAIT_POLICY"
+    echo "torch: $("$PYTHON" -c 'import torch; print(torch.__version__)')"
+    echo "load at start: $(cut -d' ' -f1-3 /proc/loadavg)"
+} | tee "$LOG"
+
+echo "building model test classes (mvn -o -q -pl model test-compile)" >&2
+# Maven's -q output ends in bare colour resets without a newline: strip them so the log stays line-clean
+mvn -B -o -q -Dstyle.color=never -pl model test-compile 2>&1 | sed 's/\x1b\[[0-9;]*m//g' >>"$LOG" \
+    || { echo "model test-compile failed, see $LOG" >&2; exit 1; }
+
+for t in $THREADS; do
+    echo "DL4J, OMP_NUM_THREADS=$t" >&2
+    # surefire:test runs the classes compiled above without another compile pass
+    OMP_NUM_THREADS="$t" mvn -B -o -Dstyle.color=never -pl model surefire:test -Dumsynth.bench=true \
+        -Dumsynth.bench.warmup="$WARMUP" -Dumsynth.bench.steps="$STEPS" \
+        -Dtest='GanStepBenchmarkTest#stepTimes' -Dsurefire.failIfNoSpecifiedTests=false \
+        > "$LOG.dl4j.$t" 2>&1 || { cat "$LOG.dl4j.$t" >>"$LOG"; echo "DL4J bench failed, see $LOG" >&2; exit 1; }
+    if ! grep -q '^BENCH' "$LOG.dl4j.$t"; then
+        cat "$LOG.dl4j.$t" >>"$LOG"; echo "DL4J bench printed no BENCH line (test skipped?), see $LOG" >&2; exit 1
+    fi
+    grep '^BENCH' "$LOG.dl4j.$t" | sed "s/^/threads=$t /" | tee -a "$LOG"
+    rm -f "$LOG.dl4j.$t"
+    echo "PyTorch, OMP_NUM_THREADS=$t" >&2
+    OMP_NUM_THREADS="$t" "$PYTHON" "$ROOT/bench/gan/pytorch_gan_step.py" --threads "$t" --warmup "$WARMUP" \
+        --steps "$STEPS" --schedule dl4j | tee -a "$LOG"
+    OMP_NUM_THREADS="$t" "$PYTHON" "$ROOT/bench/gan/pytorch_gan_step.py" --threads "$t" --warmup "$WARMUP" \
+        --steps "$STEPS" --schedule torch | tee -a "$LOG"
+done
+echo "load at end: $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$LOG"
+
+echo
+awk '
+    /threads=[0-9]+ BENCH / {
+        sub(/.*threads=/, "threads="); t = substr($1, 9); split($3, r, "x"); side = r[1]
+        for (i = 1; i <= NF; i++) {
+            if ($i == "median") dl[t, side] = $(i + 1)
+            if ($i == "(min") { m = $(i + 1); sub(",", "", m); dlmin[t, side] = m }
+        }
+        seen[t] = 1; sides[side] = 1
+    }
+    /^TORCH / {
+        for (i = 2; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
+        key = f["threads"] SUBSEP f["side"]
+        if (f["schedule"] == "dl4j") { pt[key] = f["median_ms"]; ptmin[key] = f["min_ms"] }
+        else ptidiom[key] = f["median_ms"]
+        gp = f["g_params"]; dp = f["d_params"]
+    }
+    END {
+        printf "G %s params, D %s params (PyTorch; the DL4J BENCH lines print theirs)\n", gp, dp
+        print "| threads | resolution | DL4J median (min) ms/step | PyTorch median (min) ms/step | DL4J / PyTorch (medians) | PyTorch idiomatic step ms |"
+        print "|---|---|---|---|---|---|"
+        n = split("1 2 3 4 5 6 7 8", order, " ")
+        for (ti = 1; ti <= n; ti++) {
+            t = order[ti]; if (!(t in seen)) continue
+            for (side = 64; side <= 128; side *= 2) {
+                k = t SUBSEP side
+                ratio = (pt[k] > 0) ? sprintf("%.1fx", dl[k] / pt[k]) : "n/a"
+                printf "| %s | %dx%d | %s (%s) | %s (%s) | %s | %s |\n", t, side, side, dl[k], dlmin[k], pt[k], ptmin[k], ratio, ptidiom[k]
+            }
+        }
+    }' "$LOG" | tee -a "$LOG"
