@@ -31,6 +31,18 @@ public class CommonOptions {
     @Option(names = "--overwrite", description = "replace existing output tables (atomically)")
     public boolean overwrite;
 
+    /** The options that pass this command's data root, config file and {@code overrides} on to a stage it runs. */
+    public List<String> stageOptions(List<String> overrides) {
+        List<String> options = new ArrayList<>(List.of("--data", data));
+        if (conf != null) {
+            options.addAll(List.of("--conf", conf));
+        }
+        for (String override : overrides) {
+            options.addAll(List.of("--set", override));
+        }
+        return options;
+    }
+
     public ConfigSource configSource() throws IOException {
         return ConfigSource.fromLocation(conf, overrides);
     }

@@ -47,6 +47,20 @@ public final class Umsynth implements Runnable {
         return commandLine().execute(args);
     }
 
+    /**
+     * Runs one stage of a composite command (pipeline, experiment) exactly as its own command line, printing
+     * {@code "<label> <stage> ..."} before and {@code "<label> <stage> done in S s"} after; returns its exit code.
+     */
+    public static int runStage(String label, List<String> args) {
+        System.out.printf("%s %s%n", label, String.join(" ", args.subList(0, Math.min(3, args.size()))));
+        long start = System.nanoTime();
+        int code = commandLine().execute(args.toArray(String[]::new));
+        if (code == 0) {
+            System.out.printf("%s %s done in %.1f s%n", label, args.get(0), (System.nanoTime() - start) / 1e9);
+        }
+        return code;
+    }
+
     public static CommandLine commandLine() {
         CommandLine cli = new CommandLine(new Umsynth());
         for (Map.Entry<String, CommandLine> sub : cli.getSubcommands().entrySet()) {

@@ -42,7 +42,7 @@ public class PipelineConfig extends StageConfig {
                 throw new ConfigException("pipeline.stages: unknown stage '" + stage + "' (known: " + STAGES + ")");
             }
         }
-        if (!run.matches("[A-Za-z0-9][A-Za-z0-9._-]*")) {
+        if (!isPlainName(run)) {
             throw new ConfigException("pipeline.run: '" + run + "' is not a plain name (letters, digits, . _ -)");
         }
     }

@@ -10,6 +10,11 @@ import java.io.Serializable;
 public abstract class StageConfig implements Serializable {
     private static final long serialVersionUID = 1L;
 
+    /** Whether {@code name} can name an output folder: letters, digits, '.', '_' and '-', not starting with a symbol. */
+    public static boolean isPlainName(String name) {
+        return name.matches("[A-Za-z0-9][A-Za-z0-9._-]*");
+    }
+
     /** The key prefix of this stage: {@code ingest}, {@code masks}, ... */
     public abstract String prefix();
 

@@ -83,7 +83,7 @@ public final class ExperimentJob implements Callable<Integer> {
         ConfigSource source = common.configSource();
         ExperimentConfig config = ConfigBinder.bind(new ExperimentConfig(), source);
         ConfigBinder.bindAll(source); // every stage's values checked before the first training starts
-        if (!name.matches("[A-Za-z0-9][A-Za-z0-9._-]*")) {
+        if (!org.umsynth.config.StageConfig.isPlainName(name)) {
             throw new IllegalArgumentException("--name '" + name + "' is not a plain name (letters, digits, . _ -)");
         }
         boolean owned = !Sessions.isShared();
@@ -258,20 +258,8 @@ public final class ExperimentJob implements Callable<Integer> {
     }
 
     private int stage(FractionRun r, List<String> args, ExperimentConfig config) {
-        args.addAll(List.of("--data", common.data));
-        if (common.conf != null) {
-            args.addAll(List.of("--conf", common.conf.toString()));
-        }
-        for (String override : stageOverrides(r, config)) {
-            args.addAll(List.of("--set", override));
-        }
-        System.out.printf("experiment: %s %s%n", r.tag(), String.join(" ", args.subList(0, Math.min(3, args.size()))));
-        long start = System.nanoTime();
-        int code = Umsynth.commandLine().execute(args.toArray(String[]::new));
-        if (code == 0) {
-            System.out.printf("experiment: %s %s done in %.1f s%n", r.tag(), args.get(0), (System.nanoTime() - start) / 1e9);
-        }
-        return code;
+        args.addAll(common.stageOptions(stageOverrides(r, config)));
+        return Umsynth.runStage("experiment: " + r.tag(), args);
     }
 
     /** The three claims from the decisive fraction's metrics (set order: um, seg) and utility summary. */

@@ -87,6 +87,7 @@ public final class PipelineJob implements Callable<Integer> {
         List<String> stages = config.stageList();
         String run = config.run;
         boolean remake = common.overwrite;
+        Path checkpoints = new Path(store.root(), "models/" + run + "/checkpoints");
         long start = System.nanoTime();
         for (String stage : PipelineConfig.STAGES) {
             if (!stages.contains(stage)) {
@@ -118,7 +119,6 @@ public final class PipelineJob implements Callable<Integer> {
                 }
                 case "train" -> {
                     args.addAll(List.of("--run", run));
-                    Path checkpoints = new Path(store.root(), "models/" + run + "/checkpoints");
                     checkpointBefore = GanCheckpoint.latest(fs, checkpoints);
                     if (!remake && checkpointBefore.isPresent()) {
                         args.add("--resume"); // finishes an interrupted run; a finished one does no rounds
@@ -147,28 +147,18 @@ public final class PipelineJob implements Callable<Integer> {
                 System.out.printf("pipeline: %s skipped (%s)%n", stage, done);
                 continue;
             }
-            args.addAll(List.of("--data", common.data));
-            if (common.conf != null) {
-                args.addAll(List.of("--conf", common.conf));
-            }
-            for (String override : common.overrides) {
-                args.addAll(List.of("--set", override));
-            }
+            args.addAll(common.stageOptions(common.overrides));
             boolean resuming = args.contains("--resume");
             if (remake || (!resuming && !stage.equals("report"))) {
                 args.add("--overwrite"); // an output made before an upstream stage was remade is stale
             }
-            System.out.printf("pipeline: %s%n", stage);
-            long stageStart = System.nanoTime();
-            int code = Umsynth.commandLine().execute(args.toArray(String[]::new));
+            int code = Umsynth.runStage("pipeline:", args);
             if (code != 0) {
                 System.out.printf("pipeline: stopped at %s (exit code %d); re-run the same command to continue%n",
                         stage, code);
                 return code;
             }
-            System.out.printf("pipeline: %s done in %.1f s%n", stage, (System.nanoTime() - stageStart) / 1e9);
-            boolean changed = !resuming || !checkpointBefore.equals(
-                    GanCheckpoint.latest(fs, new Path(store.root(), "models/" + run + "/checkpoints")));
+            boolean changed = !resuming || !checkpointBefore.equals(GanCheckpoint.latest(fs, checkpoints));
             remake |= changed && !stage.equals("report");
         }
         System.out.printf("pipeline: done in %.1f s%n", (System.nanoTime() - start) / 1e9);
