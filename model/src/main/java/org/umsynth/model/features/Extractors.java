@@ -15,7 +15,9 @@ import java.util.Map;
  * local folder, named {@code tfjs_<folder>}; {@code tfjs-standard:DIR} marks user-supplied ImageNet
  * FID weights as standard), {@code keras:FILE.h5} or {@code keras:WEIGHTS.h5+TOPOLOGY.json} (Keras
  * HDF5, named {@code keras_<file>}; {@code keras-standard:} likewise), {@code segmenter:PATH} (the encoder of a
- * segmentation U-Net trained by the utility stage, {@link SegmenterFeatures}).
+ * segmentation U-Net trained by the utility stage, {@link SegmenterFeatures}), {@code discriminator:PATH} (the
+ * GAN discriminator of a um-conditioned train run, {@code ROOT/models/RUN} or one of its checkpoints, named
+ * {@code discriminator_<run>}, {@link DiscriminatorFeatures}).
  */
 public final class Extractors {
     private static final ThreadLocal<Map<String, FeatureExtractor>> CACHE = ThreadLocal.withInitial(HashMap::new);
@@ -78,7 +80,10 @@ public final class Extractors {
         if (spec.startsWith(SegmenterFeatures.PREFIX)) {
             return SegmenterFeatures.load(spec.substring(SegmenterFeatures.PREFIX.length()), batchSize);
         }
+        if (spec.startsWith(DiscriminatorFeatures.PREFIX)) {
+            return DiscriminatorFeatures.load(spec.substring(DiscriminatorFeatures.PREFIX.length()), batchSize);
+        }
         throw new IllegalArgumentException("unknown extractor '" + spec + "': use " + NsfwjsInception.NAME + ", " + NsfwjsMobileNetV2.NAME + ", "
-                + RandomConvFeatures.NAME + ", tfjs:DIR, tfjs-standard:DIR, keras:FILE.h5[+TOPOLOGY.json], keras-standard:... or segmenter:MODEL.zip");
+                + RandomConvFeatures.NAME + ", tfjs:DIR, tfjs-standard:DIR, keras:FILE.h5[+TOPOLOGY.json], keras-standard:..., segmenter:MODEL.zip or discriminator:ROOT/models/RUN");
     }
 }
