@@ -8,7 +8,10 @@ public class MetricsConfig extends StageConfig {
 
     @Setting("feature extractors (tasks), comma-separated: inception_v3_nsfwjs (offline default, non-standard), mobilenet_v2_nsfwjs, "
             + "random_conv_test, tfjs:DIR, keras:FILE.h5[+TOPOLOGY.json], segmenter:MODEL.zip (the encoder of a U-Net from the "
-            + "utility stage, a CT task); tfjs-standard:/keras-standard: mark user-supplied ImageNet weights")
+            + "utility stage, a CT task), discriminator:ROOT/models/RUN (the GAN discriminator of a um-conditioned "
+            + "train run, each image conditioned on its own UM, judged at D's training resolution; discriminator-native: at "
+            + "each r); tfjs-standard:/keras-standard: mark user-supplied "
+            + "ImageNet weights")
     public String extractors = "inception_v3_nsfwjs";
 
     public enum RealSubset { ALL, MASKED }

@@ -50,9 +50,16 @@ import org.umsynth.model.um.UnusableSliceException;
  * stride-2 stack, instance norm, LeakyReLU 0.2: what D's patch classifier reads, so its mean logit is a
  * linear function of these values), scales concatenated in order: {@code scales x min(ndf * 2^layers, 512)}
  * values (demo profile 2 x 128 = 256, paper 2 x 512 = 1024). Named {@code discriminator_<run>}; never standard.
+ *
+ * <p>Judged at R, every metric resolution r >= R gives (nearly) the same features: only r < R removes detail. The
+ * variant {@code discriminator-native:PATH} (named {@code discriminator_native_<run>}) instead runs the fully
+ * convolutional D and the UM at r itself, as MM-FID feeds its other extractors r x r directly: each r then shows
+ * D another field of view, with filters learnt at R.
  */
 public final class DiscriminatorFeatures implements FeatureExtractor {
     public static final String PREFIX = "discriminator:";
+    /** The same network judging each image at the metric's resolution r instead of its training resolution. */
+    public static final String NATIVE_PREFIX = "discriminator-native:";
     /** Optional key of a checkpoint's {@code config} holding the run's {@link UmParams#describe()} JSON. */
     public static final String UM_PARAMS_KEY = "umParams";
 
@@ -69,9 +76,10 @@ public final class DiscriminatorFeatures implements FeatureExtractor {
     private final String name;
     private final String description;
     private final int batchSize;
+    private final boolean atInputResolution;
 
     private DiscriminatorFeatures(ComputationGraph discriminator, GanProfile profile, UmParams umParams,
-            boolean umParamsRecorded, String run, String location, int batchSize) {
+            boolean umParamsRecorded, String run, String location, int batchSize, boolean atInputResolution) {
         if (batchSize <= 0) {
             throw new IllegalArgumentException("batch size must be positive: " + batchSize);
         }
@@ -79,6 +87,7 @@ public final class DiscriminatorFeatures implements FeatureExtractor {
         this.resolution = profile.resolution();
         this.umParams = umParams;
         this.batchSize = batchSize;
+        this.atInputResolution = atInputResolution;
         ComputationGraphConfiguration conf = discriminator.getConfiguration();
         this.hiddenLayers = hiddenLayers(conf, location);
         Map<String, InputType> types = conf.getLayerActivationTypes(
@@ -90,18 +99,28 @@ public final class DiscriminatorFeatures implements FeatureExtractor {
             d += hiddenChannels[s];
         }
         this.dimension = d;
-        this.name = "discriminator_" + run;
+        this.name = (atInputResolution ? "discriminator_native_" : "discriminator_") + run;
         this.description = String.format(Locale.ROOT, "GAN discriminator of the umsynth train run '%s' (%s; trained at "
-                + "%dx%d, ndf %d, %d layers): each image resized to %d, conditioned on its own UM and edge map (%s UM "
+                + "%dx%d, ndf %d, %d layers): each image %s, conditioned on its own UM and edge map (%s UM "
                 + "parameters %s), input [UM, edges, image]; global average pool of the last hidden layer of each of "
                 + "%d PatchGAN scales, %d features; a project task network, not the standard FID extractor",
-                run, location, resolution, resolution, profile.ndf(), profile.discriminatorLayers(), resolution,
+                run, location, resolution, resolution, profile.ndf(), profile.discriminatorLayers(),
+                atInputResolution ? "judged at the metric's resolution r" : "resized to " + resolution,
                 umParamsRecorded ? "the run's recorded" : "default (not recorded by the run)", umParams.describe(),
                 hiddenLayers.size(), dimension);
     }
 
     /** Loads the discriminator of {@code location} (see the class comment for what it may name). */
     public static DiscriminatorFeatures load(String location, int batchSize) throws IOException {
+        return load(location, batchSize, false);
+    }
+
+    /**
+     * As {@link #load(String, int)}; {@code atInputResolution} runs D (fully convolutional) and the UM at each
+     * metric resolution r instead of resizing to D's training resolution.
+     */
+    public static DiscriminatorFeatures load(String location, int batchSize, boolean atInputResolution)
+            throws IOException {
         Configuration conf = new Configuration();
         Path path = HadoopPaths.qualify(location, conf);
         FileSystem fs = path.getFileSystem(conf);
@@ -153,7 +172,7 @@ public final class DiscriminatorFeatures implements FeatureExtractor {
             um = um.withResolution(profile.resolution());
         }
         return new DiscriminatorFeatures(net, profile, um, recorded != null, runName(checkpoint, zip), location,
-                batchSize);
+                batchSize, atInputResolution);
     }
 
     private static Path checkpointFolder(FileSystem fs, Path dir, String location) throws IOException {
@@ -227,7 +246,8 @@ public final class DiscriminatorFeatures implements FeatureExtractor {
     @Override
     public double[][] extract(float[][] images, int inputResolution) {
         int inPixels = inputResolution * inputResolution;
-        int pixels = resolution * resolution;
+        int side = workingResolution(inputResolution);
+        int pixels = side * side;
         double[][] out = new double[images.length][];
         for (int start = 0; start < images.length; start += batchSize) {
             int n = Math.min(batchSize, images.length - start);
@@ -240,7 +260,7 @@ public final class DiscriminatorFeatures implements FeatureExtractor {
                 }
                 discriminatorInput(img, inputResolution, batch, i * 3 * pixels);
             }
-            INDArray x = Nd4j.create(batch, new long[]{n, 3, resolution, resolution}, 'c');
+            INDArray x = Nd4j.create(batch, new long[]{n, 3, side, side}, 'c');
             Map<String, INDArray> activations = discriminator.feedForward(new INDArray[]{x}, false);
             double[][] rows = new double[n][dimension];
             int offset = 0;
@@ -256,36 +276,44 @@ public final class DiscriminatorFeatures implements FeatureExtractor {
         return out;
     }
 
-    /** Writes [UM, edges, image] at R for one [-1, 1] image into {@code dst} from {@code offset}. */
+    /** The side D judges an r x r image at: R, or r itself for {@link #NATIVE_PREFIX}. */
+    public int workingResolution(int inputResolution) {
+        return atInputResolution ? inputResolution : resolution;
+    }
+
+    /** Writes [UM, edges, image] at the working resolution for one [-1, 1] image into {@code dst} from {@code offset}. */
     void discriminatorInput(float[] image, int inputResolution, float[] dst, int offset) {
-        int pixels = resolution * resolution;
-        float[] atR = inputResolution == resolution ? image
-                : Resize.resize(image, inputResolution, inputResolution, resolution, resolution, Resize.Filter.BILINEAR);
+        int side = workingResolution(inputResolution);
+        int pixels = side * side;
+        float[] atR = inputResolution == side ? image
+                : Resize.resize(image, inputResolution, inputResolution, side, side, Resize.Filter.BILINEAR);
         float[] windowed = new float[pixels];
         for (int k = 0; k < pixels; k++) {
             // FeatureInput's (w / 255 - 0.5) / 0.5 undone: back to the [0, 255] window training works in
             windowed[k] = Math.max(0f, Math.min(255f, (atR[k] + 1f) * 127.5f));
         }
-        float[] condition = UnsupervisedMask.generatorInput(unsupervisedMask(windowed), resolution, resolution);
+        float[] condition = UnsupervisedMask.generatorInput(unsupervisedMask(windowed, side), side, side);
         System.arraycopy(condition, 0, dst, offset, 2 * pixels);
         for (int k = 0; k < pixels; k++) {
             dst[offset + 2 * pixels + k] = windowed[k] / 127.5f - 1f; // TrainingPair's image scale
         }
     }
 
-    private byte[] unsupervisedMask(float[] windowed) {
+    private byte[] unsupervisedMask(float[] windowed, int side) {
+        // n_segments stays per image at any side (UmParams), so the UM keeps its anatomical granularity
+        UmParams params = side == umParams.resolution() ? umParams : umParams.withResolution(side);
         try {
-            return UnsupervisedMask.fromWindowed(windowed, resolution, resolution, umParams).um();
+            return UnsupervisedMask.fromWindowed(windowed, side, side, params).um();
         } catch (UnusableSliceException e) {
             // a constant image has no superpixels to find, but every segmentation fills it with its one value
-            float first = umParams.uint8Input() ? (int) windowed[0] : windowed[0];
+            float first = params.uint8Input() ? (int) windowed[0] : windowed[0];
             for (float v : windowed) {
-                if ((umParams.uint8Input() ? (int) v : v) != first) {
+                if ((params.uint8Input() ? (int) v : v) != first) {
                     throw new IllegalArgumentException("no unsupervised mask for an image: " + e.getMessage(), e);
                 }
             }
             byte[] um = new byte[windowed.length];
-            java.util.Arrays.fill(um, (byte) UnsupervisedMask.quantise(first, umParams.quantStep()));
+            java.util.Arrays.fill(um, (byte) UnsupervisedMask.quantise(first, params.quantStep()));
             return um;
         }
     }

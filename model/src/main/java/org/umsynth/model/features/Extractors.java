@@ -17,7 +17,8 @@ import java.util.Map;
  * HDF5, named {@code keras_<file>}; {@code keras-standard:} likewise), {@code segmenter:PATH} (the encoder of a
  * segmentation U-Net trained by the utility stage, {@link SegmenterFeatures}), {@code discriminator:PATH} (the
  * GAN discriminator of a um-conditioned train run, {@code ROOT/models/RUN} or one of its checkpoints, named
- * {@code discriminator_<run>}, {@link DiscriminatorFeatures}).
+ * {@code discriminator_<run>}, {@link DiscriminatorFeatures}; {@code discriminator-native:PATH} judges at the metric's
+ * resolution instead of D's training resolution).
  */
 public final class Extractors {
     private static final ThreadLocal<Map<String, FeatureExtractor>> CACHE = ThreadLocal.withInitial(HashMap::new);
@@ -81,7 +82,10 @@ public final class Extractors {
             return SegmenterFeatures.load(spec.substring(SegmenterFeatures.PREFIX.length()), batchSize);
         }
         if (spec.startsWith(DiscriminatorFeatures.PREFIX)) {
-            return DiscriminatorFeatures.load(spec.substring(DiscriminatorFeatures.PREFIX.length()), batchSize);
+            return DiscriminatorFeatures.load(spec.substring(DiscriminatorFeatures.PREFIX.length()), batchSize, false);
+        }
+        if (spec.startsWith(DiscriminatorFeatures.NATIVE_PREFIX)) {
+            return DiscriminatorFeatures.load(spec.substring(DiscriminatorFeatures.NATIVE_PREFIX.length()), batchSize, true);
         }
         throw new IllegalArgumentException("unknown extractor '" + spec + "': use " + NsfwjsInception.NAME + ", " + NsfwjsMobileNetV2.NAME + ", "
                 + RandomConvFeatures.NAME + ", tfjs:DIR, tfjs-standard:DIR, keras:FILE.h5[+TOPOLOGY.json], keras-standard:..., segmenter:MODEL.zip or discriminator:ROOT/models/RUN");

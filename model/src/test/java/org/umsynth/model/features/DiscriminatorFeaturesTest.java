@@ -280,4 +280,31 @@ class DiscriminatorFeaturesTest {
         assertTrue(e5.getMessage().contains(seg.toString()) && e5.getMessage().contains("seg-conditioned"),
                 e5.getMessage());
     }
+
+    @Test
+    void nativeVariantJudgesAtTheMetricResolution() throws Exception {
+        FeatureExtractor atR = Extractors.load("discriminator:" + run, null, 3);
+        FeatureExtractor nat = Extractors.load("discriminator-native:" + run, null, 3);
+        assertEquals("discriminator_native_tiny", nat.name());
+        assertEquals(atR.dimension(), nat.dimension());
+        assertTrue(nat.description().contains("judged at the metric's resolution"), nat.description());
+        assertEquals(64, ((DiscriminatorFeatures) nat).workingResolution(64));
+        assertEquals(SIDE, ((DiscriminatorFeatures) atR).workingResolution(64));
+        float[][] at32 = images(3, 48, 8, SIDE);
+        double[][] a = atR.extract(at32, SIDE);
+        double[][] b = nat.extract(at32, SIDE);
+        float[][] at64 = images(3, 48, 8, 64);
+        double[][] c = atR.extract(at64, 64);
+        double[][] d = nat.extract(at64, 64);
+        double[][] d1 = DiscriminatorFeatures.load(run.toString(), 1, true).extract(at64, 64);
+        double resizedVsNative = 0;
+        for (int i = 0; i < 3; i++) {
+            assertArrayEquals(a[i], b[i], 0.0, "r = R: the same computation");
+            assertArrayEquals(d[i], d1[i], 1e-5, "batch size");
+            for (int k = 0; k < a[i].length; k++) {
+                resizedVsNative = Math.max(resizedVsNative, Math.abs(c[i][k] - d[i][k]));
+            }
+        }
+        assertTrue(resizedVsNative > 1e-3, "r = 64 judged at 64 differs from judged at 32: " + resizedVsNative);
+    }
 }
