@@ -238,11 +238,11 @@ class MetricsJobTest extends SparkTestBase {
                 trainer.discriminator(), trainer.combined(), null);
 
         MetricsConfig c = config();
-        c.extractors = "discriminator:" + root + "/models/tiny";
+        c.extractors = "discriminator:" + root + "/models/tiny,discriminator-native:" + root + "/models/tiny";
         c.bootstrap = 4;
         MetricsJob.Result r = MetricsJob.run(spark, data, "half_a", List.of("half_b", "degraded"), "disc", c, false);
         System.out.print(MetricsJob.format(r));
-        assertEquals(List.of("discriminator_tiny"), r.extractors());
+        assertEquals(List.of("discriminator_tiny", "discriminator_native_tiny"), r.extractors());
         assertTrue(r.descriptions()[0].contains("project task network"), r.descriptions()[0]);
         for (int res : new int[]{32, 64}) {
             MetricsJob.Cell halves = r.cell("half_b", "discriminator_tiny", res);
@@ -254,5 +254,14 @@ class MetricsJobTest extends SparkTestBase {
             // a 3-step D separates less than the random conv test net (2.0x at r=32 measured): ask for 1.5x
             assertTrue(degraded.fid() > 1.5 * halves.fid(), "r=" + res + ": halves " + halves.fid() + " degraded " + degraded.fid());
         }
+        // judged at D's 32x32, the images (64x64 slices) give the same cells at r = 32 and 64; the native variant
+        // equals it at r = 32 and sees the 64x64 images at 64
+        assertEquals(r.cell("degraded", "discriminator_tiny", 32).fid(), r.cell("degraded", "discriminator_tiny", 64).fid(),
+                1e-3 * r.cell("degraded", "discriminator_tiny", 32).fid());
+        assertEquals(r.cell("degraded", "discriminator_tiny", 32).fid(), r.cell("degraded", "discriminator_native_tiny", 32).fid(),
+                1e-9);
+        double native64 = r.cell("degraded", "discriminator_native_tiny", 64).fid();
+        assertTrue(Math.abs(native64 - r.cell("degraded", "discriminator_tiny", 64).fid()) > 0.05 * native64, "native r=64 " + native64);
+        assertTrue(native64 > 1.5 * r.cell("half_b", "discriminator_native_tiny", 64).fid());
     }
 }
