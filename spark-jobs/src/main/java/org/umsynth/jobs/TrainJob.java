@@ -21,6 +21,7 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.umsynth.cli.CommonOptions;
 import org.umsynth.config.TrainConfig;
+import org.umsynth.model.features.DiscriminatorFeatures;
 import org.umsynth.io.png.GreyPng;
 import org.umsynth.model.gan.GanCheckpoint;
 import org.umsynth.model.gan.GanInputs;
@@ -204,7 +205,7 @@ public final class TrainJob implements Callable<Integer> {
                         inUnlabelled = false;
                         round = 0;
                         pseudoLabeller = null;
-                        lastCheckpoint = GanCheckpoint.save(fs, checkpoints, state(config, profile, epoch, LABELLED, 0,
+                        lastCheckpoint = GanCheckpoint.save(fs, checkpoints, state(config, profile, trainingData.umParams(), epoch, LABELLED, 0,
                                 iteration), generator, discriminator, combined, null);
                         lastCheckpointIteration = iteration;
                         GanCheckpoint.prune(fs, checkpoints, config.keepCheckpoints);
@@ -238,7 +239,7 @@ public final class TrainJob implements Callable<Integer> {
                 boolean due = config.checkpointEvery > 0 && iteration % config.checkpointEvery == 0;
                 if (due || roundsThisCall >= maxRounds) {
                     // normalise the position so a resume starts exactly here
-                    lastCheckpoint = GanCheckpoint.save(fs, checkpoints, state(config, profile, epoch,
+                    lastCheckpoint = GanCheckpoint.save(fs, checkpoints, state(config, profile, trainingData.umParams(), epoch,
                             inUnlabelled ? UNLABELLED : LABELLED, round, iteration), generator, discriminator,
                             combined, inUnlabelled ? pseudoLabeller : null);
                     lastCheckpointIteration = iteration;
@@ -246,7 +247,7 @@ public final class TrainJob implements Callable<Integer> {
                 }
             }
             if (lastCheckpointIteration != iteration && epoch >= totalEpochs) {
-                lastCheckpoint = GanCheckpoint.save(fs, checkpoints, state(config, profile, epoch, LABELLED, 0,
+                lastCheckpoint = GanCheckpoint.save(fs, checkpoints, state(config, profile, trainingData.umParams(), epoch, LABELLED, 0,
                         iteration), generator, discriminator, combined, null);
                 GanCheckpoint.prune(fs, checkpoints, config.keepCheckpoints);
             }
@@ -340,9 +341,13 @@ public final class TrainJob implements Callable<Integer> {
         return changed;
     }
 
-    private static GanCheckpoint.State state(TrainConfig config, GanProfile profile, int epoch, String pass, int round,
-            long iteration) {
-        return new GanCheckpoint.State(epoch, pass, round, iteration, config.seed, profile, config.describe());
+    private static GanCheckpoint.State state(TrainConfig config, GanProfile profile, String umParams, int epoch,
+            String pass, int round, long iteration) {
+        java.util.Map<String, String> recorded = new java.util.LinkedHashMap<>(config.describe());
+        if (umParams != null) {
+            recorded.put(DiscriminatorFeatures.UM_PARAMS_KEY, umParams);
+        }
+        return new GanCheckpoint.State(epoch, pass, round, iteration, config.seed, profile, recorded);
     }
 
     private static GanTrainer.Batch monitorBatch(GanProfile p, List<TrainingPair> pairs, int count) {

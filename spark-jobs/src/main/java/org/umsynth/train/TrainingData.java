@@ -42,15 +42,26 @@ public final class TrainingData implements AutoCloseable {
     private final int labelledCases;
     private final int cases;
     private final List<TrainingPair> monitor;
+    private final String umParams;
 
     private TrainingData(JavaPairRDD<Long, TrainingPair> pairs, long[] labelled, long[] unlabelled,
-            int labelledCases, int cases, List<TrainingPair> monitor) {
+            int labelledCases, int cases, List<TrainingPair> monitor, String umParams) {
+        this.umParams = umParams;
         this.pairs = pairs;
         this.labelled = labelled;
         this.unlabelled = unlabelled;
         this.labelledCases = labelledCases;
         this.cases = cases;
         this.monitor = monitor;
+    }
+
+    /**
+     * The masks' UM parameters ({@code UmParams.describe()} JSON of the {@code params} column) when every training
+     * mask shares them, else null: recorded with the checkpoints so that whoever recomputes a UM for this
+     * run's networks (the {@code discriminator:} feature extractor) uses the recipe it was trained on.
+     */
+    public String umParams() {
+        return umParams;
     }
 
     /** Indexed pairs, persisted and partitioned over the workers. */
@@ -141,6 +152,8 @@ public final class TrainingData implements AutoCloseable {
                     + Math.max(1, minLabelledCases) + " needed (train.minLabelledCases)");
         }
         long caseCount = masks.select("case_id").distinct().count();
+        List<Row> params = masks.select("params").distinct().limit(2).collectAsList();
+        String umParams = params.size() == 1 ? params.get(0).getString(0) : null;
 
         // One row per (mask, tile): a single-slice mask has one tile, a montage four.
         Dataset<Row> tiles = masks.select(col("case_id"), col("slice_index").as("mask_slice"), col("um"),
@@ -185,7 +198,7 @@ public final class TrainingData implements AutoCloseable {
             picked.forEach(t -> monitor.add(t._2()));
             return new TrainingData(pairs, lab.stream().mapToLong(Long::longValue).toArray(),
                     unl.stream().mapToLong(Long::longValue).toArray(), (int) labelledCaseCount, (int) caseCount,
-                    List.copyOf(monitor));
+                    List.copyOf(monitor), umParams);
         } finally {
             indexed.unpersist(false);
         }

@@ -199,8 +199,9 @@ class TrainJobTest extends SparkTestBase {
         assertEquals(6, s.pairs());
         assertEquals(6, s.labelledPairs());
         assertEquals(2, s.iterations(), "6 labelled pairs in rounds of 4, one epoch, no unlabelled pass");
-        assertEquals(4, GanCheckpoint.readState(new TableStore(spark, data).fileSystem(), s.lastCheckpoint())
-                .profile().inputChannels(), "one-hot labels (3) + edges");
+        GanCheckpoint.State state = GanCheckpoint.readState(new TableStore(spark, data).fileSystem(), s.lastCheckpoint());
+        assertEquals(4, state.profile().inputChannels(), "one-hot labels (3) + edges");
+        assertEquals("test", state.config().get("umParams"), "the masks' UM recipe is recorded with the checkpoint");
     }
 
     @Test
