@@ -562,38 +562,68 @@ public final class Slic {
             if (connected[start] > 0) continue;
             int adjacent = currentNewLabel;
             int label = segments[start];
-            connected[start] = currentNewLabel;
+            int current = currentNewLabel;
+            connected[start] = current;
             int segmentSize = 1;
             int visited = 0;
             queue[0] = start;
             queueY[0] = start / width;
             queueX[0] = start - queueY[0] * width;
+            // neighbours in skimage's order x+1, x-1, y+1, y-1, unrolled; the flood stops at maxSize
+            flood:
             while (visited < segmentSize && segmentSize < maxSize) {
                 int p = queue[visited];
                 int py = queueY[visited];
                 int px = queueX[visited];
-                for (int dir = 0; dir < 4; dir++) {
-                    int q;
-                    switch (dir) {
-                        case 0 -> { if (px + 1 >= width) continue; q = p + 1; }
-                        case 1 -> { if (px == 0) continue; q = p - 1; }
-                        case 2 -> { if (py + 1 >= height) continue; q = p + width; }
-                        default -> { if (py == 0) continue; q = p - width; }
-                    }
-                    int qy = dir < 2 ? py : (dir == 2 ? py + 1 : py - 1);
-                    int qx = dir == 0 ? px + 1 : (dir == 1 ? px - 1 : px);
-                    int cq = connected[q];
-                    if (segments[q] == label && cq == 0) {
-                        connected[q] = currentNewLabel;
-                        queueY[segmentSize] = qy;
-                        queueX[segmentSize] = qx;
+                visited++;
+                if (px + 1 < width) {
+                    int q = p + 1, cq = connected[q];
+                    if (cq == 0 && segments[q] == label) {
+                        connected[q] = current;
+                        queueY[segmentSize] = py;
+                        queueX[segmentSize] = px + 1;
                         queue[segmentSize++] = q;
-                        if (segmentSize >= maxSize) break;
-                    } else if (cq > 0 && cq != currentNewLabel) {
+                        if (segmentSize >= maxSize) break flood;
+                    } else if (cq > 0 && cq != current) {
                         adjacent = cq;
                     }
                 }
-                visited++;
+                if (px > 0) {
+                    int q = p - 1, cq = connected[q];
+                    if (cq == 0 && segments[q] == label) {
+                        connected[q] = current;
+                        queueY[segmentSize] = py;
+                        queueX[segmentSize] = px - 1;
+                        queue[segmentSize++] = q;
+                        if (segmentSize >= maxSize) break flood;
+                    } else if (cq > 0 && cq != current) {
+                        adjacent = cq;
+                    }
+                }
+                if (py + 1 < height) {
+                    int q = p + width, cq = connected[q];
+                    if (cq == 0 && segments[q] == label) {
+                        connected[q] = current;
+                        queueY[segmentSize] = py + 1;
+                        queueX[segmentSize] = px;
+                        queue[segmentSize++] = q;
+                        if (segmentSize >= maxSize) break flood;
+                    } else if (cq > 0 && cq != current) {
+                        adjacent = cq;
+                    }
+                }
+                if (py > 0) {
+                    int q = p - width, cq = connected[q];
+                    if (cq == 0 && segments[q] == label) {
+                        connected[q] = current;
+                        queueY[segmentSize] = py - 1;
+                        queueX[segmentSize] = px;
+                        queue[segmentSize++] = q;
+                        if (segmentSize >= maxSize) break flood;
+                    } else if (cq > 0 && cq != current) {
+                        adjacent = cq;
+                    }
+                }
             }
             if (segmentSize < minSize) {
                 for (int i = 0; i < segmentSize; i++) connected[queue[i]] = adjacent;
