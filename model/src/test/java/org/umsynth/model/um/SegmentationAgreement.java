@@ -37,4 +37,39 @@ final class SegmentationAgreement {
         }
         return total == 0 ? 1.0 : (double) hit / total;
     }
+
+    /**
+     * True when every label in {@code [0, count)} is used and forms one 4-connected piece, and no
+     * piece is smaller than {@code minSize} (unless there is a single segment).
+     */
+    static boolean connectedAndSized(int[] labels, int width, int height, int count, int minSize) {
+        int[] size = new int[count];
+        for (int l : labels) {
+            if (l < 0 || l >= count) return false;
+            size[l]++;
+        }
+        boolean[] seen = new boolean[count];
+        boolean[] visited = new boolean[labels.length];
+        int[] queue = new int[labels.length];
+        for (int start = 0; start < labels.length; start++) {
+            int l = labels[start];
+            if (seen[l]) continue;
+            seen[l] = true;
+            int head = 0, tail = 0;
+            queue[tail++] = start;
+            visited[start] = true;
+            while (head < tail) {
+                int p = queue[head++];
+                int y = p / width, x = p % width;
+                int[] nb = {x + 1 < width ? p + 1 : -1, x > 0 ? p - 1 : -1, y + 1 < height ? p + width : -1, y > 0 ? p - width : -1};
+                for (int q : nb) {
+                    if (q >= 0 && !visited[q] && labels[q] == l) { visited[q] = true; queue[tail++] = q; }
+                }
+            }
+            if (tail != size[l]) return false;
+            if (size[l] < minSize && count > 1) return false;
+        }
+        for (boolean b : seen) if (!b) return false;
+        return true;
+    }
 }
