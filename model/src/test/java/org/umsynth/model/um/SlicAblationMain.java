@@ -30,7 +30,7 @@ public final class SlicAblationMain {
                 new Variant("fast: 1 + 7 half size + 2 full", 10, FastSlic.Options.DEFAULT),
                 new Variant("1 + 8 half size + 1 full", 10, new FastSlic.Options(FastSlic.CONVERGED_FRACTION, 1, true)),
         };
-        System.out.println("| slice | variant | passes | segments (skimage) | recall ours->sk | recall sk->ours | SLIC ms | exact SLIC ms |");
+        System.out.println("| slice | variant | passes | segments (skimage) | recall sk in ours | recall ours in sk | SLIC ms | exact SLIC ms |");
         System.out.println("|---|---|---|---|---|---|---|---|");
         for (int s = 3; s < a.length; s++) {
             String name = a[s];
