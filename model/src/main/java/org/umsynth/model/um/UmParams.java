@@ -23,8 +23,9 @@ import java.util.Locale;
  *                       exactly as the reference does; false: stay in float (default)
  * @param slicMode       {@link SlicMode#EXACT}: scikit-image's labels bit for bit;
  *                       {@link SlicMode#FAST} (default): within the issue's fidelity targets of
- *                       scikit-image (segment count within 10%, boundary recall >= 0.9 both ways,
- *                       bench/slic/README.md), about 2x faster than exact
+ *                       scikit-image on the bench slices (segment count within 10%, boundary recall
+ *                       >= 0.9 both ways; identical labels on the default 256 path), about 2x faster
+ *                       than exact at 512 (bench/slic/README.md)
  */
 public record UmParams(int resolution, int nSegments, double compactness, int maxIterations, int quantStep,
                        double minSizeFactor, double maxSizeFactor, SliceMode mode, boolean uint8Input,
