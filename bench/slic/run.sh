@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# SLIC/UM bench: scikit-image 0.19.3 (the reference) vs org.umsynth.model.um on the same uint8 slices.
+# SLIC/UM bench: scikit-image 0.19.3 (the reference) vs org.umsynth.model.um, exact and fast modes, on the same slices.
 # Usage: bench/slic/run.sh [WORKDIR]   (default /tmp/umsynth-slic-bench). Not run by CI.
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
@@ -23,9 +23,16 @@ fi
 CP="$ROOT/model/target/classes:$ROOT/model/target/test-classes:$(cat "$WORK/cp.txt")"
 
 export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1
+echo "load average before the run: $(cut -d' ' -f1-3 /proc/loadavg)"
 : > "$WORK/timings.txt"
 /usr/bin/python3 "$HERE/skimage_ref.py" "$WORK/data" 128 "$REPEATS_PY" | tee -a "$WORK/timings.txt"
 java -XX:ActiveProcessorCount=1 -cp "$CP" org.umsynth.model.um.SlicBenchMain "$WORK/data" 128 "$REPEATS_JAVA" | tee -a "$WORK/timings.txt"
 
-# (d) side by side
+# (d) side by side: skimage, exact, fast
 /usr/bin/python3 "$HERE/compare.py" "$WORK/data" "$WORK/timings.txt" rle ctsmall_x4 synth1 synth2 | tee "$WORK/results.md"
+
+# (e) what each departure of the fast mode buys (SLIC only, against skimage's labels)
+echo | tee -a "$WORK/results.md"
+java -XX:ActiveProcessorCount=1 -cp "$CP" org.umsynth.model.um.SlicAblationMain "$WORK/data" 128 "$REPEATS_JAVA" \
+  rle ctsmall_x4 synth1 synth2 | tee -a "$WORK/results.md"
+echo "load average after the run: $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$WORK/results.md"

@@ -1,6 +1,7 @@
 package org.umsynth.config;
 
 import org.umsynth.model.um.SliceMode;
+import org.umsynth.model.um.SlicMode;
 import org.umsynth.model.um.UmParams;
 
 /** Settings of the {@code masks} stage (unsupervised masks from the {@code slices} table). */
@@ -30,6 +31,11 @@ public class MasksConfig extends StageConfig {
     @Setting(value = "reproduce the reference's uint8 truncation of the windowed slice before SLIC")
     public boolean uint8Input = false;
 
+    @Setting(value = "SLIC implementation: fast (default; float32, half-size passes at coarse seed steps; on the bench "
+            + "slices within 10% of scikit-image's segment count and boundary recall >= 0.9, bench/slic/README.md) or exact "
+            + "(scikit-image 0.19.3's labels bit for bit, about 2x slower at 512)")
+    public SlicMode slicMode = UmParams.DEFAULT_SLIC_MODE;
+
     @Setting(value = "pictures (HU | UM | edges) written for this many masks when --png is given", min = 0, max = 1000)
     public int pngCount = 8;
 
@@ -47,6 +53,6 @@ public class MasksConfig extends StageConfig {
 
     /** The algorithm's parameters (recorded with every mask). */
     public UmParams params() {
-        return new UmParams(resolution, nSegments, compactness, maxIterations, quantStep, 0.5, 3.0, mode, uint8Input);
+        return new UmParams(resolution, nSegments, compactness, maxIterations, quantStep, 0.5, 3.0, mode, uint8Input, slicMode);
     }
 }

@@ -55,9 +55,16 @@ public final class Slic {
         int seeds() { return countY * countX; }
     }
 
-    /** SLIC of a uint8 grey image (the reference path; exact L* per grey level). */
+    /** SLIC of a uint8 grey image (the reference path; exact L* per grey level), {@link SlicMode#EXACT}. */
     public static Segmentation segment(byte[] grey, int width, int height, int nSegments, double compactness,
                                        int maxIterations, double minSizeFactor, double maxSizeFactor)
+            throws UnusableSliceException {
+        return segment(grey, width, height, nSegments, compactness, maxIterations, minSizeFactor, maxSizeFactor, SlicMode.EXACT);
+    }
+
+    /** SLIC of a uint8 grey image (exact L* per grey level) in the given mode. */
+    public static Segmentation segment(byte[] grey, int width, int height, int nSegments, double compactness,
+                                       int maxIterations, double minSizeFactor, double maxSizeFactor, SlicMode mode)
             throws UnusableSliceException {
         checkSize(grey.length, width, height);
         int min = 255;
@@ -78,6 +85,13 @@ public final class Slic {
         for (int g = min; g <= max; g++) {
             lut[g] = lightness((g * (1.0 / 255) - lo) / hi) * ratio;
         }
+        if (mode == SlicMode.FAST) {
+            float[] colour = new float[grey.length];
+            for (int i = 0; i < grey.length; i++) {
+                colour[i] = (float) lut[grey[i] & 0xFF];
+            }
+            return FastSlic.run(colour, width, height, nSegments, maxIterations, minSizeFactor, maxSizeFactor);
+        }
         double[] colour = new double[grey.length];
         for (int i = 0; i < grey.length; i++) {
             colour[i] = lut[grey[i] & 0xFF];
@@ -87,10 +101,17 @@ public final class Slic {
 
     /**
      * SLIC of a float image (any range, e.g. windowed [0, 255]); min-max normalised like skimage;
-     * L* from a 4096-bin linearly interpolated table (error below 1e-4 L* units).
+     * L* from a 4096-bin linearly interpolated table (error below 1e-4 L* units); {@link SlicMode#EXACT}.
      */
     public static Segmentation segment(float[] image, int width, int height, int nSegments, double compactness,
                                        int maxIterations, double minSizeFactor, double maxSizeFactor)
+            throws UnusableSliceException {
+        return segment(image, width, height, nSegments, compactness, maxIterations, minSizeFactor, maxSizeFactor, SlicMode.EXACT);
+    }
+
+    /** SLIC of a float image (any range), min-max normalised like skimage, in the given mode. */
+    public static Segmentation segment(float[] image, int width, int height, int nSegments, double compactness,
+                                       int maxIterations, double minSizeFactor, double maxSizeFactor, SlicMode mode)
             throws UnusableSliceException {
         checkSize(image.length, width, height);
         double min = Double.POSITIVE_INFINITY;
@@ -110,6 +131,16 @@ public final class Slic {
         }
         lut[LUT_BINS + 1] = lut[LUT_BINS];
         double scale = LUT_BINS / (max - min);
+        if (mode == SlicMode.FAST) {
+            float[] colour = new float[image.length];
+            for (int i = 0; i < image.length; i++) {
+                double t = (image[i] - min) * scale;
+                int k = (int) t;
+                double f = t - k;
+                colour[i] = (float) (lut[k] + f * (lut[k + 1] - lut[k]));
+            }
+            return FastSlic.run(colour, width, height, nSegments, maxIterations, minSizeFactor, maxSizeFactor);
+        }
         double[] colour = new double[image.length];
         for (int i = 0; i < image.length; i++) {
             double t = (image[i] - min) * scale;
@@ -278,7 +309,7 @@ public final class Slic {
      * among those whose window holds the pixel. Windows and distances separate into rows and
      * columns, so the winner is (best seed row of y, best seed column of x).
      */
-    private static void assignFirstPass(Grid grid, Grid window, int width, int height, int[] labels) {
+    static void assignFirstPass(Grid grid, Grid window, int width, int height, int[] labels) {
         int[] bestRow = bestSeedIndex(height, grid.startY(), grid.stepY(), grid.countY(), 2 * window.stepY());
         int[] bestCol = bestSeedIndex(width, grid.startX(), grid.stepX(), grid.countX(), 2 * window.stepX());
         for (int y = 0, i = 0; y < height; y++) {
@@ -531,38 +562,68 @@ public final class Slic {
             if (connected[start] > 0) continue;
             int adjacent = currentNewLabel;
             int label = segments[start];
-            connected[start] = currentNewLabel;
+            int current = currentNewLabel;
+            connected[start] = current;
             int segmentSize = 1;
             int visited = 0;
             queue[0] = start;
             queueY[0] = start / width;
             queueX[0] = start - queueY[0] * width;
+            // neighbours in skimage's order x+1, x-1, y+1, y-1, unrolled; the flood stops at maxSize
+            flood:
             while (visited < segmentSize && segmentSize < maxSize) {
                 int p = queue[visited];
                 int py = queueY[visited];
                 int px = queueX[visited];
-                for (int dir = 0; dir < 4; dir++) {
-                    int q;
-                    switch (dir) {
-                        case 0 -> { if (px + 1 >= width) continue; q = p + 1; }
-                        case 1 -> { if (px == 0) continue; q = p - 1; }
-                        case 2 -> { if (py + 1 >= height) continue; q = p + width; }
-                        default -> { if (py == 0) continue; q = p - width; }
-                    }
-                    int qy = dir < 2 ? py : (dir == 2 ? py + 1 : py - 1);
-                    int qx = dir == 0 ? px + 1 : (dir == 1 ? px - 1 : px);
-                    int cq = connected[q];
-                    if (segments[q] == label && cq == 0) {
-                        connected[q] = currentNewLabel;
-                        queueY[segmentSize] = qy;
-                        queueX[segmentSize] = qx;
+                visited++;
+                if (px + 1 < width) {
+                    int q = p + 1, cq = connected[q];
+                    if (cq == 0 && segments[q] == label) {
+                        connected[q] = current;
+                        queueY[segmentSize] = py;
+                        queueX[segmentSize] = px + 1;
                         queue[segmentSize++] = q;
-                        if (segmentSize >= maxSize) break;
-                    } else if (cq > 0 && cq != currentNewLabel) {
+                        if (segmentSize >= maxSize) break flood;
+                    } else if (cq > 0 && cq != current) {
                         adjacent = cq;
                     }
                 }
-                visited++;
+                if (px > 0) {
+                    int q = p - 1, cq = connected[q];
+                    if (cq == 0 && segments[q] == label) {
+                        connected[q] = current;
+                        queueY[segmentSize] = py;
+                        queueX[segmentSize] = px - 1;
+                        queue[segmentSize++] = q;
+                        if (segmentSize >= maxSize) break flood;
+                    } else if (cq > 0 && cq != current) {
+                        adjacent = cq;
+                    }
+                }
+                if (py + 1 < height) {
+                    int q = p + width, cq = connected[q];
+                    if (cq == 0 && segments[q] == label) {
+                        connected[q] = current;
+                        queueY[segmentSize] = py + 1;
+                        queueX[segmentSize] = px;
+                        queue[segmentSize++] = q;
+                        if (segmentSize >= maxSize) break flood;
+                    } else if (cq > 0 && cq != current) {
+                        adjacent = cq;
+                    }
+                }
+                if (py > 0) {
+                    int q = p - width, cq = connected[q];
+                    if (cq == 0 && segments[q] == label) {
+                        connected[q] = current;
+                        queueY[segmentSize] = py - 1;
+                        queueX[segmentSize] = px;
+                        queue[segmentSize++] = q;
+                        if (segmentSize >= maxSize) break flood;
+                    } else if (cq > 0 && cq != current) {
+                        adjacent = cq;
+                    }
+                }
             }
             if (segmentSize < minSize) {
                 for (int i = 0; i < segmentSize; i++) connected[queue[i]] = adjacent;

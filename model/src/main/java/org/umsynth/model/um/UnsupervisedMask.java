@@ -32,7 +32,7 @@ public final class UnsupervisedMask {
             return fromUint8(HuWindow.truncateToUint8(windowed), width, height, params);
         }
         Slic.Segmentation s = Slic.segment(windowed, width, height, params.nSegments(), params.compactness(),
-                params.maxIterations(), params.minSizeFactor(), params.maxSizeFactor());
+                params.maxIterations(), params.minSizeFactor(), params.maxSizeFactor(), params.slicMode());
         double[] sum = new double[s.segmentCount()];
         long[] count = new long[s.segmentCount()];
         int[] labels = s.labels();
@@ -43,10 +43,13 @@ public final class UnsupervisedMask {
         return fill(s, sum, count, params.quantStep());
     }
 
-    /** UM of a uint8 windowed image: the reference computation exactly (skimage on uint8, numpy mean). */
+    /**
+     * UM of a uint8 windowed image: the reference computation (skimage on uint8, numpy mean), exactly
+     * when {@code params.slicMode()} is {@link SlicMode#EXACT}.
+     */
     public static Result fromUint8(byte[] grey, int width, int height, UmParams params) throws UnusableSliceException {
         Slic.Segmentation s = Slic.segment(grey, width, height, params.nSegments(), params.compactness(),
-                params.maxIterations(), params.minSizeFactor(), params.maxSizeFactor());
+                params.maxIterations(), params.minSizeFactor(), params.maxSizeFactor(), params.slicMode());
         double[] sum = new double[s.segmentCount()];
         long[] count = new long[s.segmentCount()];
         int[] labels = s.labels();

@@ -98,8 +98,11 @@ class UnsupervisedMaskTest {
     @Test
     void paramsDescribeIsCompactJson() {
         assertEquals("{\"algo\":\"slic-skimage0.19\",\"resolution\":256,\"n_segments\":128,\"compactness\":10,\"max_iter\":10,"
-                + "\"tr\":10,\"min_size_factor\":0.5,\"max_size_factor\":3,\"mode\":\"four\",\"input\":\"float\",\"window\":[-1500,100]}",
+                + "\"tr\":10,\"min_size_factor\":0.5,\"max_size_factor\":3,\"mode\":\"four\",\"input\":\"float\",\"window\":[-1500,100],"
+                + "\"slic_mode\":\"fast\"}",
                 UmParams.reference().describe());
+        assertTrue(UmParams.reference().withSlicMode(SlicMode.EXACT).describe().endsWith("\"slic_mode\":\"exact\"}"));
+        assertEquals(SlicMode.EXACT, UmParams.referenceMontage().slicMode());
         assertThrows(IllegalArgumentException.class, () -> UmParams.reference().withQuantStep(0));
         assertEquals(512, UmParams.referenceMontage().nSegments());
     }

@@ -1,0 +1,421 @@
+package org.umsynth.model.um;
+
+import java.util.Arrays;
+
+/**
+ * The fast SLIC ({@link SlicMode#FAST}): scikit-image 0.19's algorithm as {@link Slic} reproduces
+ * it (same L* colour, seeds, distance, +-2 step search window, colour-0 first pass, centre update
+ * and connectivity enforcement), with three departures that trade bit-exactness for speed, each
+ * measured against scikit-image in bench/slic/README.md:
+ * <ol>
+ * <li>float32 colours and distances;</li>
+ * <li>after the first pass, all but the last {@link #FINE_PASSES} passes run on the image
+ *     subsampled 2x2 when the seed step is at least {@link #MIN_HALF_SIZE_STEP} (e.g. 128 segments
+ *     on 512x512, step 45; not on the default 256x256, step 23, where it moved boundaries too far) (every other pixel, so the pixel noise the reference sees is kept; a 2x2 mean
+ *     smooths it away and moved boundaries far more), a quarter of the work each; the labels are
+ *     then expanded back and the last passes refine them at full size;</li>
+ * <li>a convergence test, the usual SLIC practice: stop after a full-size pass that relabels fewer
+ *     than {@link #CONVERGED_FRACTION} of the pixels (scikit-image's own early stop never fires).
+ *     On CT slices it does not fire either within 10 passes (2% or more of the pixels still move
+ *     per pass: CT noise keeps boundary pixels flipping); it ends flat or simple images early.</li>
+ * </ol>
+ * Each assignment pass is pixel-exact for its centres: 4x4 tiles and 16x16 super-tiles carry a
+ * lower bound test (spatial gap + colour gap against the tile's largest current distance); a tile
+ * owned by one centre is bounded from its corners and colour range without touching its pixels,
+ * and adds to its centre's sums in O(1). No randomness and a fixed visiting order: the same input
+ * gives the same labels.
+ */
+final class FastSlic {
+    /** Stop once a full-size pass relabels fewer than this fraction of the pixels. */
+    static final double CONVERGED_FRACTION = 0.005;
+    /** Passes at full size at the end (the others, after the first, at half size). */
+    static final int FINE_PASSES = 2;
+    /** The half-size passes need at least this seed step (in full-size pixels), 16 pixels at half size. */
+    static final int MIN_HALF_SIZE_STEP = 32;
+    private static final int TILE = 4;
+    private static final int SUPER = 4;
+
+    private FastSlic() {}
+
+    /** Tunables, package-private so the bench can measure what each one buys. */
+    record Options(double convergedFraction, int finePasses, boolean halfSize) {
+        static final Options DEFAULT = new Options(CONVERGED_FRACTION, FINE_PASSES, true);
+    }
+
+    static Slic.Segmentation run(float[] colour, int width, int height, int nSegments, int maxIterations,
+                                 double minSizeFactor, double maxSizeFactor) {
+        return run(colour, width, height, nSegments, maxIterations, minSizeFactor, maxSizeFactor, Options.DEFAULT);
+    }
+
+    /** The core on an image already in scaled L* units (L* / compactness). */
+    static Slic.Segmentation run(float[] colour, int width, int height, int nSegments, int maxIterations,
+                                 double minSizeFactor, double maxSizeFactor, Options options) {
+        Slic.Grid grid = Slic.regularGrid(height, width, nSegments);
+        int n = grid.seeds();
+        if (n == 0) {
+            throw new IllegalArgumentException("no SLIC seed fits a " + width + "x" + height + " image");
+        }
+        float step = Math.max(1, Math.max(grid.stepY(), grid.stepX()));
+        Slic.Grid window = Slic.regularGrid(height, width, n);
+        int reachY = 2 * window.stepY();
+        int reachX = 2 * window.stepX();
+        int size = width * height;
+        int[] labels = new int[size];
+        // first pass: all centres have colour 0, so the nearest grid seed wins (as in the exact mode)
+        Slic.assignFirstPass(grid, window, width, height, labels);
+        int iterations = 1;
+        int coarse = maxIterations - 1 - options.finePasses();
+        // half size only for coarse seed grids (measured: step 45 keeps recall >= 0.91 against skimage, step 23 drops to 0.88)
+        if (options.halfSize() && coarse > 0 && width >= 64 && height >= 64 && step >= MIN_HALF_SIZE_STEP) {
+            int hw = (width + 1) / 2, hh = (height + 1) / 2;
+            float[] small = new float[hw * hh];
+            int[] smallLabels = new int[hw * hh];
+            for (int y = 0; y < hh; y++) {
+                for (int x = 0; x < hw; x++) {
+                    int i = 2 * y * width + 2 * x;
+                    small[y * hw + x] = colour[i];
+                    smallLabels[y * hw + x] = labels[i];
+                }
+            }
+            // half-size pixel units: the spatial term keeps its full-size value
+            Work c = new Work(small, smallLabels, hw, hh, n, 4f / (step * step), reachY / 2, reachX / 2);
+            c.sumAllTiles();
+            for (int pass = 0; pass < coarse; pass++) {
+                c.updateCentres();
+                c.bound();
+                c.search();
+                c.finishPass();
+                iterations++;
+            }
+            for (int y = 0; y < height; y++) {
+                for (int x = 0, row = (y / 2) * hw; x < width; x++) labels[y * width + x] = smallLabels[row + x / 2];
+            }
+        }
+        Work w = new Work(colour, labels, width, height, n, 1f / (step * step), reachY, reachX);
+        w.sumAllTiles();
+        long converged = (long) Math.floor(options.convergedFraction() * size);
+        for (int iter = iterations; iter < maxIterations; iter++) {
+            w.updateCentres();
+            w.bound();
+            w.search();
+            long changed = w.finishPass();
+            iterations++;
+            if (changed <= converged) break;
+        }
+        double segmentSize = (double) size / n;
+        int segments = Slic.enforceConnectivity(labels, width, height, (int) (minSizeFactor * segmentSize),
+                (int) (maxSizeFactor * segmentSize));
+        return new Slic.Segmentation(width, height, labels, segments, n, iterations);
+    }
+
+    /**
+     * State of one segmentation. Pixels are grouped in 4x4 tiles and 16x16 super-tiles. A tile
+     * whose pixels all belong to one centre ("owned") is handled in O(1) wherever possible: its
+     * largest distance is bounded from its colour range and corners instead of computed per pixel
+     * (the pixel distances are computed lazily, only if another centre might win one of them), and
+     * its contribution to the centre sums comes from precomputed tile sums.
+     */
+    private static final class Work {
+        final float[] colour;
+        final int[] labels, previous;
+        final float[] distance;
+        final int width, height, n, reachY, reachX, tilesX, tilesY, superX, superY;
+        final float spatialWeight;
+        // centres
+        final float[] cy, cx, cl;
+        final boolean[] dead;
+        final double[] sumY, sumX, sumL;
+        final long[] count;
+        final int[] wy0, wy1, wx0, wx1;
+        // tiles
+        final float[] colourMin, colourMax, max, superMax, superColourMin, superColourMax;
+        final double[] colourSum;
+        final int[] owner, superOwner;
+        final boolean[] seeded, dirty;
+
+        Work(float[] colour, int[] labels, int width, int height, int n, float spatialWeight, int reachY, int reachX) {
+            this.colour = colour;
+            this.labels = labels;
+            this.width = width;
+            this.height = height;
+            this.n = n;
+            this.spatialWeight = spatialWeight;
+            this.reachY = reachY;
+            this.reachX = reachX;
+            previous = new int[labels.length];
+            distance = new float[labels.length];
+            cy = new float[n];
+            cx = new float[n];
+            cl = new float[n];
+            dead = new boolean[n];
+            sumY = new double[n];
+            sumX = new double[n];
+            sumL = new double[n];
+            count = new long[n];
+            wy0 = new int[n];
+            wy1 = new int[n];
+            wx0 = new int[n];
+            wx1 = new int[n];
+            tilesX = (width + TILE - 1) / TILE;
+            tilesY = (height + TILE - 1) / TILE;
+            superX = (tilesX + SUPER - 1) / SUPER;
+            superY = (tilesY + SUPER - 1) / SUPER;
+            int tiles = tilesX * tilesY, supers = superX * superY;
+            colourMin = new float[tiles];
+            colourMax = new float[tiles];
+            colourSum = new double[tiles];
+            max = new float[tiles];
+            owner = new int[tiles];
+            seeded = new boolean[tiles];
+            dirty = new boolean[tiles];
+            superMax = new float[supers];
+            superOwner = new int[supers];
+            superColourMin = new float[supers];
+            superColourMax = new float[supers];
+            Arrays.fill(superColourMin, Float.POSITIVE_INFINITY);
+            Arrays.fill(superColourMax, Float.NEGATIVE_INFINITY);
+            // row by row (sequential memory access), each row adding to its tiles
+            Arrays.fill(colourMin, Float.POSITIVE_INFINITY);
+            Arrays.fill(colourMax, Float.NEGATIVE_INFINITY);
+            for (int y = 0; y < height; y++) {
+                int base = (y / TILE) * tilesX;
+                for (int tx = 0, x = 0; tx < tilesX; tx++) {
+                    float lo = colourMin[base + tx], hi = colourMax[base + tx];
+                    float sum = 0;
+                    for (int i = y * width + x, e = y * width + Math.min(width, x + TILE); i < e; i++) {
+                        float v = colour[i];
+                        lo = v < lo ? v : lo; // not Math.min: no NaN here, and it is cheaper
+                        hi = v > hi ? v : hi;
+                        sum += v;
+                    }
+                    colourMin[base + tx] = lo;
+                    colourMax[base + tx] = hi;
+                    colourSum[base + tx] += sum;
+                    x += TILE;
+                }
+            }
+            for (int t = 0; t < tiles; t++) {
+                int st = (t / tilesX / SUPER) * superX + (t % tilesX) / SUPER;
+                superColourMin[st] = Math.min(superColourMin[st], colourMin[t]);
+                superColourMax[st] = Math.max(superColourMax[st], colourMax[t]);
+            }
+        }
+
+        /** Centre sums and tile owners from scratch (after the first pass). */
+        void sumAllTiles() {
+            for (int ty = 0; ty < tilesY; ty++) {
+                for (int tx = 0; tx < tilesX; tx++) {
+                    sumTilePixels(ty * tilesX + tx);
+                }
+            }
+        }
+
+        /** Adds a tile's pixels to their centres' sums pixel by pixel; sets its owner (or -1). */
+        private void sumTilePixels(int t) {
+            int ty = t / tilesX, tx = t - ty * tilesX;
+            int y0 = ty * TILE, y1 = Math.min(height, y0 + TILE), x0 = tx * TILE, x1 = Math.min(width, x0 + TILE);
+            int first = labels[y0 * width + x0];
+            boolean uniform = true;
+            for (int y = y0; y < y1; y++) {
+                for (int x = x0, i = y * width + x0; x < x1; x++, i++) {
+                    int k = labels[i];
+                    uniform &= k == first;
+                    count[k]++;
+                    sumY[k] += y;
+                    sumX[k] += x;
+                    sumL[k] += colour[i];
+                }
+            }
+            owner[t] = uniform ? first : -1;
+        }
+
+        void updateCentres() {
+            for (int k = 0; k < n; k++) {
+                if (count[k] == 0) {
+                    dead[k] = true; // like skimage's NaN centre: never wins a pixel again
+                    continue;
+                }
+                cy[k] = (float) (sumY[k] / count[k]);
+                cx[k] = (float) (sumX[k] / count[k]);
+                cl[k] = (float) (sumL[k] / count[k]);
+                // skimage: <Py_ssize_t>max(c - 2*step, 0) and <Py_ssize_t>min(c + 2*step + 1, size)
+                wy0[k] = (int) Math.max(cy[k] - reachY, 0);
+                wy1[k] = (int) Math.min(cy[k] + reachY + 1, height);
+                wx0[k] = (int) Math.max(cx[k] - reachX, 0);
+                wx1[k] = (int) Math.min(cx[k] + reachX + 1, width);
+            }
+            Arrays.fill(sumY, 0);
+            Arrays.fill(sumX, 0);
+            Arrays.fill(sumL, 0);
+            Arrays.fill(count, 0);
+        }
+
+        /**
+         * Upper bounds of every pixel's current distance, per tile and super-tile: for an owned tile
+         * inside its centre's window, from the tile's corners and colour range (no pixel touched);
+         * otherwise each pixel's distance to its current centre is computed.
+         */
+        void bound() {
+            Arrays.fill(superMax, 0);
+            Arrays.fill(superOwner, Integer.MIN_VALUE);
+            for (int ty = 0; ty < tilesY; ty++) {
+                int y0 = ty * TILE, y1 = Math.min(height, y0 + TILE);
+                for (int tx = 0; tx < tilesX; tx++) {
+                    int x0 = tx * TILE, x1 = Math.min(width, x0 + TILE);
+                    int t = ty * tilesX + tx;
+                    int k = owner[t];
+                    float m;
+                    if (k >= 0 && y0 >= wy0[k] && y1 <= wy1[k] && x0 >= wx0[k] && x1 <= wx1[k]) {
+                        float fy = Math.max(Math.abs(cy[k] - y0), Math.abs(cy[k] - (y1 - 1)));
+                        float fx = Math.max(Math.abs(cx[k] - x0), Math.abs(cx[k] - (x1 - 1)));
+                        float fc = Math.max(Math.abs(cl[k] - colourMin[t]), Math.abs(cl[k] - colourMax[t]));
+                        m = ((fy * fy + fx * fx) * spatialWeight + fc * fc) * (1 + 1e-5f);
+                        seeded[t] = false;
+                    } else {
+                        owner[t] = -1; // its pixels are out of their centre's reach: every window centre competes
+                        m = seed(t);
+                    }
+                    max[t] = m;
+                    int st = (ty / SUPER) * superX + tx / SUPER;
+                    superMax[st] = Math.max(superMax[st], m);
+                    int o = superOwner[st];
+                    superOwner[st] = o == Integer.MIN_VALUE ? owner[t] : (o == owner[t] ? o : -1);
+                }
+            }
+        }
+
+        /** Each pixel's distance to its current centre (MAX_VALUE out of its window); returns the largest. */
+        private float seed(int t) {
+            int ty = t / tilesX, tx = t - ty * tilesX;
+            int y0 = ty * TILE, y1 = Math.min(height, y0 + TILE), x0 = tx * TILE, x1 = Math.min(width, x0 + TILE);
+            float m = 0;
+            for (int y = y0; y < y1; y++) {
+                for (int x = x0, i = y * width + x0; x < x1; x++, i++) {
+                    int p = labels[i];
+                    float d;
+                    if (!dead[p] && y >= wy0[p] && y < wy1[p] && x >= wx0[p] && x < wx1[p]) {
+                        float dy = cy[p] - y, dx = cx[p] - x, dl = colour[i] - cl[p];
+                        d = (dy * dy + dx * dx) * spatialWeight + dl * dl;
+                    } else {
+                        d = Float.MAX_VALUE; // skimage keeps the old label unless a window centre takes it
+                    }
+                    distance[i] = d;
+                    m = d > m ? d : m;
+                }
+            }
+            seeded[t] = true;
+            return m;
+        }
+
+        /**
+         * Each centre visits its window, skipping super-tiles and tiles it owns or where a lower
+         * bound of its distance (spatial gap + colour gap) exceeds the tile's upper bound; a pixel
+         * moves only on a strictly smaller distance (a tie keeps the current label).
+         */
+        void search() {
+            int side = TILE * SUPER;
+            for (int k = 0; k < n; k++) {
+                if (dead[k]) continue;
+                float ky = cy[k], kx = cx[k], kl = cl[k];
+                int y0 = wy0[k], y1 = wy1[k], x0 = wx0[k], x1 = wx1[k];
+                for (int sy = y0 / side, syEnd = (y1 - 1) / side; sy <= syEnd; sy++) {
+                    int sy0 = Math.max(y0, sy * side), sy1 = Math.min(y1, sy * side + side);
+                    float gys = gap(ky, sy0, sy1);
+                    for (int sx = x0 / side, sxEnd = (x1 - 1) / side; sx <= sxEnd; sx++) {
+                        int st = sy * superX + sx;
+                        if (superOwner[st] == k) continue;
+                        int sx0 = Math.max(x0, sx * side), sx1 = Math.min(x1, sx * side + side);
+                        float gxs = gap(kx, sx0, sx1);
+                        float gcs = colourGap(kl, superColourMin[st], superColourMax[st]);
+                        if ((gys * gys + gxs * gxs) * spatialWeight + gcs * gcs > superMax[st]) continue;
+                        for (int ty = sy0 / TILE, tyEnd = (sy1 - 1) / TILE; ty <= tyEnd; ty++) {
+                            int ry0 = Math.max(sy0, ty * TILE), ry1 = Math.min(sy1, ty * TILE + TILE);
+                            float gy = gap(ky, ry0, ry1);
+                            for (int tx = sx0 / TILE, txEnd = (sx1 - 1) / TILE; tx <= txEnd; tx++) {
+                                int t = ty * tilesX + tx;
+                                if (owner[t] == k) continue;
+                                int rx0 = Math.max(sx0, tx * TILE), rx1 = Math.min(sx1, tx * TILE + TILE);
+                                float gx = gap(kx, rx0, rx1);
+                                float gc = colourGap(kl, colourMin[t], colourMax[t]);
+                                float lower = (gy * gy + gx * gx) * spatialWeight + gc * gc;
+                                if (lower > max[t]) continue;
+                                if (!seeded[t]) {
+                                    max[t] = seed(t); // the exact largest distance is often much tighter
+                                    if (lower > max[t]) continue;
+                                }
+                                boolean moved = false;
+                                for (int y = ry0; y < ry1; y++) {
+                                    float dy = ky - y;
+                                    float dy2 = dy * dy;
+                                    for (int x = rx0, i = y * width + rx0; x < rx1; x++, i++) {
+                                        float dx = kx - x;
+                                        float dl = colour[i] - kl;
+                                        float d = (dy2 + dx * dx) * spatialWeight + dl * dl;
+                                        if (d < distance[i]) {
+                                            if (!moved && !dirty[t]) keepPrevious(t);
+                                            moved = true;
+                                            distance[i] = d;
+                                            labels[i] = k;
+                                        }
+                                    }
+                                }
+                                if (moved) {
+                                    dirty[t] = true;
+                                    owner[t] = -1;
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+
+        /** Saves a tile's labels before its first change in this pass. */
+        private void keepPrevious(int t) {
+            int ty = t / tilesX, tx = t - ty * tilesX;
+            int y0 = ty * TILE, y1 = Math.min(height, y0 + TILE), x0 = tx * TILE, x1 = Math.min(width, x0 + TILE);
+            for (int y = y0; y < y1; y++) {
+                System.arraycopy(labels, y * width + x0, previous, y * width + x0, x1 - x0);
+            }
+        }
+
+        /** Centre sums for the next pass, tile owners; returns the number of pixels that changed label. */
+        long finishPass() {
+            long changed = 0;
+            for (int ty = 0; ty < tilesY; ty++) {
+                int y0 = ty * TILE, y1 = Math.min(height, y0 + TILE);
+                for (int tx = 0; tx < tilesX; tx++) {
+                    int x0 = tx * TILE, x1 = Math.min(width, x0 + TILE);
+                    int t = ty * tilesX + tx;
+                    if (dirty[t]) {
+                        for (int y = y0; y < y1; y++) {
+                            for (int i = y * width + x0, e = y * width + x1; i < e; i++) {
+                                if (labels[i] != previous[i]) changed++;
+                            }
+                        }
+                        dirty[t] = false;
+                    }
+                    int k = owner[t];
+                    if (k >= 0) {
+                        int h = y1 - y0, w = x1 - x0;
+                        count[k] += (long) h * w;
+                        sumY[k] += (double) w * h * (y0 + y1 - 1) * 0.5;
+                        sumX[k] += (double) h * w * (x0 + x1 - 1) * 0.5;
+                        sumL[k] += colourSum[t];
+                    } else {
+                        sumTilePixels(t);
+                    }
+                }
+            }
+            return changed;
+        }
+    }
+
+    private static float gap(float c, int lo, int hi) {
+        return c < lo ? lo - c : (c > hi - 1 ? c - (hi - 1) : 0);
+    }
+
+    private static float colourGap(float c, float lo, float hi) {
+        return c < lo ? lo - c : (c > hi ? c - hi : 0);
+    }
+}
