@@ -219,11 +219,15 @@ public final class DiscriminatorFeatures implements FeatureExtractor {
     static UmParams umParamsFromJson(String json, Path checkpoint) throws IOException {
         try {
             JsonNode n = new ObjectMapper().readTree(json);
+            // masks written before the SLIC mode was recorded used the exact (scikit-image) SLIC
+            JsonNode slic = n.get("slic_mode");
             return new UmParams(n.get("resolution").asInt(), n.get("n_segments").asInt(),
                     n.get("compactness").asDouble(), n.get("max_iter").asInt(), n.get("tr").asInt(),
                     n.get("min_size_factor").asDouble(), n.get("max_size_factor").asDouble(),
                     SliceMode.valueOf(n.get("mode").asText().toUpperCase(Locale.ROOT)),
-                    "uint8".equals(n.get("input").asText()));
+                    "uint8".equals(n.get("input").asText()),
+                    slic == null ? org.umsynth.model.um.SlicMode.EXACT
+                            : org.umsynth.model.um.SlicMode.valueOf(slic.asText().toUpperCase(Locale.ROOT)));
         } catch (IOException | RuntimeException e) {
             throw new IOException("discriminator checkpoint " + checkpoint + ": config key '" + UM_PARAMS_KEY
                     + "' is not UM parameters JSON: " + e.getMessage(), e);
