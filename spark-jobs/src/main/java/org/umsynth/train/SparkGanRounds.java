@@ -127,7 +127,8 @@ public final class SparkGanRounds {
                 INDArray fake = g.value().network().output(false, b.condition())[0];
                 return (MultiDataSet) GanTrainer.discriminatorData(p, b, fake);
             });
-            SparkComputationGraph dNet = new SparkComputationGraph(sc, discriminator, master(2 * batch, fitSeed));
+            SparkComputationGraph dNet = new SparkComputationGraph(sc, discriminator, master(2 * batch, fitSeed,
+                    discriminator));
             dNet.fitMultiDataSet(dData);
             double dScore = dNet.getScore();
             dData.unpersist(false); // in case the training master cached it (MEMORY_ONLY)
@@ -154,7 +155,7 @@ public final class SparkGanRounds {
                 case PSEUDO_LABELLED -> p.segWeightPseudo();
                 case IMAGE_ONLY -> 0.0;
             });
-            SparkComputationGraph gNet = new SparkComputationGraph(sc, combined, master(batch, fitSeed + 1));
+            SparkComputationGraph gNet = new SparkComputationGraph(sc, combined, master(batch, fitSeed + 1, combined));
             gNet.fitMultiDataSet(gData);
             double gScore = gNet.getScore();
             gData.unpersist(false);
@@ -171,18 +172,19 @@ public final class SparkGanRounds {
         }
     }
 
-    private ParameterAveragingTrainingMaster master(int examplesPerObject, long seed) {
-        return averagingMaster(workers, examplesPerObject, averagingFrequency, exportDirectory, seed);
+    private ParameterAveragingTrainingMaster master(int examplesPerObject, long seed, ComputationGraph network) {
+        return averagingMaster(workers, examplesPerObject, averagingFrequency, exportDirectory, seed, network);
     }
 
     /**
      * The project's parameter-averaging set-up for {@code workers} partitions of minibatches of {@code batch}:
      * {@code Direct} approach (no export files on a non-HDFS default FS), data never repartitioned (the
-     * partitioner fixed which minibatch goes where), {@code MEMORY_ONLY}, updater state averaged and kept.
+     * partitioner fixed which minibatch goes where), {@code MEMORY_ONLY}, updater state averaged and kept, and the
+     * workers' copies counting iterations on from {@code network}'s ({@link WorkerIterationHook}).
      */
     public static ParameterAveragingTrainingMaster averagingMaster(int workers, int batch, int averagingFrequency,
-            String exportDirectory, long seed) {
-        return new ParameterAveragingTrainingMaster.Builder(workers, batch)
+            String exportDirectory, long seed, ComputationGraph network) {
+        ParameterAveragingTrainingMaster master = new ParameterAveragingTrainingMaster.Builder(workers, batch)
                 .batchSizePerWorker(batch)
                 .averagingFrequency(averagingFrequency)
                 .workerPrefetchNumBatches(0)
@@ -194,6 +196,8 @@ public final class SparkGanRounds {
                 .rngSeed(seed)
                 .collectTrainingStats(false)
                 .build();
+        master.addHook(WorkerIterationHook.at(network));
+        return master;
     }
 
     /** Groups a partition's (position, item) records, sorted by position, into minibatches of {@code batch} positions. */

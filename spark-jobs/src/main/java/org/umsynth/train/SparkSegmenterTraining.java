@@ -91,7 +91,7 @@ public final class SparkSegmenterTraining {
             JavaRDD<DataSet> data = minibatchRdd.map(mb -> SegSample.dataSet(mb, classes));
             try {
                 ParameterAveragingTrainingMaster master = SparkGanRounds.averagingMaster(parts, batch, averagingFrequency,
-                        exportDirectory, seed + fits);
+                        exportDirectory, seed + fits, net);
                 new SparkComputationGraph(sc, net, master).fit(data);
                 fits++;
             } finally {
