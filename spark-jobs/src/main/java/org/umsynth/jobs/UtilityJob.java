@@ -35,6 +35,7 @@ import org.umsynth.cli.CommonOptions;
 import org.umsynth.config.Setting;
 import org.umsynth.config.UtilityConfig;
 import org.umsynth.io.volume.PixelCodec;
+import org.umsynth.model.Seeds;
 import org.umsynth.model.seg.DiceScores;
 import org.umsynth.model.seg.SegSample;
 import org.umsynth.model.seg.UNetSpec;
@@ -353,15 +354,8 @@ public final class UtilityJob implements Callable<Integer> {
     static JavaPairRDD<Long, SegSample> indexed(JavaRDD<SegSample> samples, long offset, int partitions, Long seed) {
         return samples.sortBy(s -> seed == null
                         ? s.caseId() + String.format("/%08d", s.sliceIndex())
-                        : String.format("%016x/%s", mix(seed, s.caseId().hashCode()), s.caseId()), true, partitions)
+                        : String.format("%016x/%s", Seeds.mix(seed, s.caseId().hashCode()), s.caseId()), true, partitions)
                 .zipWithIndex().mapToPair(t -> new Tuple2<>(t._2() + offset, t._1()));
-    }
-
-    private static long mix(long seed, long v) {
-        long z = seed * 0x9E3779B97F4A7C15L + v;
-        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
-        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
-        return z ^ (z >>> 31);
     }
 
     /** Per test case, summed Dice counts over its slices; predictions on the executors from the broadcast model. */
@@ -495,7 +489,7 @@ public final class UtilityJob implements Callable<Integer> {
     }
 
     private static long bootstrapSeed(long seed, String what, String className) {
-        return mix(seed, (what + "|" + className).hashCode());
+        return Seeds.mix(seed, (what + "|" + className).hashCode());
     }
 
     private static void writeOutputs(FileSystem fs, Path folder, Result r, List<Arm> arms, UtilityConfig config,

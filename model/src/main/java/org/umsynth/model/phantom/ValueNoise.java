@@ -1,5 +1,7 @@
 package org.umsynth.model.phantom;
 
+import org.umsynth.model.Seeds;
+
 /**
  * Smooth lattice value noise in [0, 1]: a pure function of (salt, position), so textures are
  * reproducible without storing anything and independent of evaluation order.
@@ -45,10 +47,8 @@ final class ValueNoise {
         return (h >>> 11) * 0x1.0p-53;
     }
 
-    /** Stafford variant 13 of the MurmurHash3 finaliser (as in SplittableRandom). */
+    /** Stafford variant 13 of the MurmurHash3 finaliser (as in SplittableRandom): {@link Seeds#mix64}. */
     static long mix64(long z) {
-        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
-        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
-        return z ^ (z >>> 31);
+        return Seeds.mix64(z);
     }
 }
