@@ -1,6 +1,7 @@
 package org.umsynth.model.features;
 
 import java.io.IOException;
+import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -31,18 +32,25 @@ import org.nd4j.shade.jackson.databind.JsonNode;
  *   <li>activations are NHWC, i.e. an {@code [n*h*w, c]} row-major matrix, so a 1x1 convolution is one sgemm
  *       with no copy, and a stride-1 k x k convolution is k*k sgemms on row-shifted views of the (padded)
  *       input accumulated into an output over the padded grid, from which the valid part is copied
- *       ("shift" path, no im2col); strided convolutions, and small grids where the padded grid would waste
- *       more than ~75% extra arithmetic, use an explicit im2col and one sgemm;</li>
+ *       ("shift" path, no im2col); strided convolutions, inputs with fewer than 128 channels (each shifted
+ *       sgemm would be memory-bound) and small grids where the padded grid would waste more than ~75% extra
+ *       arithmetic use im2col in cache-sized row blocks (bulk buffer copies) and one sgemm per block;</li>
+ *   <li>pooling is separable (horizontal, then vertical window reductions on row-shifted views);</li>
  *   <li>a branch whose only consumer is a channel concatenation writes its result straight into its
  *       channel slice of the concatenation (row stride = total channels), so concatenations copy nothing;</li>
  *   <li>temporaries are released as soon as their last reader has run.</li>
  * </ul>
- * Pooling and depthwise convolutions use the libnd4j ops. Every output row depends on its own image only,
+ * Depthwise convolutions use the libnd4j op. Every output row depends on its own image only,
  * so the batch size does not change the features. Not thread-safe: {@link #output} is synchronised.
  */
 public final class InferenceNet {
     /** Extra arithmetic of the shift path over im2col below which the shift path is used. */
     private static final double MAX_SHIFT_OVERHEAD = 1.75;
+    /** Below this many input channels each shifted sgemm is memory-bound (K too small): im2col instead. */
+    private static final long SHIFT_MIN_CHANNELS = 128;
+    /** im2col block: about 1 MiB of column matrix, at least 256 rows (sgemm efficiency). */
+    private static final int IM2COL_BLOCK_FLOATS = 1 << 18;
+    private static final int IM2COL_MIN_BLOCK_ROWS = 256;
 
     private final List<Node> nodes;
     private final String inputName;
@@ -70,7 +78,12 @@ public final class InferenceNet {
     public int nodeCount() { return nodes.size(); }
 
     /** Pooled features {@code [n, dimension]} of an NHWC float batch {@code [n, h, w, 3]}. */
-    public synchronized INDArray output(INDArray nhwc) {
+    public INDArray output(INDArray nhwc) {
+        return output(nhwc, null);
+    }
+
+    /** As {@link #output(INDArray)}, adding each node's wall time (ns) to {@code nanosByNode} when given (bench/metrics). */
+    synchronized INDArray output(INDArray nhwc, Map<String, Long> nanosByNode) {
         if (nhwc.rank() != 4 || nhwc.size(3) != 3) {
             throw new IllegalArgumentException("expected an NHWC [n, h, w, 3] batch, got " + java.util.Arrays.toString(nhwc.shape()));
         }
@@ -85,7 +98,11 @@ public final class InferenceNet {
             }
             long[] shape = node.outputShape(ins);
             Act dest = node.target != null ? run.slice(node.target, node.targetOffset, shape) : null;
+            long t0 = nanosByNode != null ? System.nanoTime() : 0;
             Act out = node.run(ins, dest, run);
+            if (nanosByNode != null) {
+                nanosByNode.merge(node.describe(ins), System.nanoTime() - t0, Long::sum);
+            }
             run.values.put(node.name, out);
             for (String in : node.inputs) {
                 if (lastUse.get(in) == i) {
@@ -101,33 +118,45 @@ public final class InferenceNet {
 
     // ---------------------------------------------------------------- activations
 
-    /** An NHWC activation: the 4-d view and the same memory as an {@code [n*h*w, c]} matrix (maybe a column slice). */
+    /**
+     * An NHWC activation: channels [offset, offset + c) of a contiguous root array, as a 4-d view and as an
+     * {@code [n*h*w, c]} matrix view. Every view is taken from the root directly: ND4J 1.0.0-M2.1 sizes a view's
+     * buffer by its element count, so a row range of a column-slice view far enough down comes back empty.
+     */
     static final class Act {
+        final INDArray root;      // contiguous [n, h, w, C]
+        final INDArray root2d;    // the same as [n*h*w, C]
+        final long offset;
         final INDArray t4;
         final INDArray m2;
         final boolean owned;
 
-        private Act(INDArray t4, INDArray m2, boolean owned) {
-            this.t4 = t4;
-            this.m2 = m2;
-            this.owned = owned;
+        private Act(INDArray root, INDArray root2d, long offset, long channels) {
+            this.root = root;
+            this.root2d = root2d;
+            this.offset = offset;
+            this.owned = offset == 0 && channels == root.size(3);
+            this.t4 = owned ? root : root.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(offset, offset + channels));
+            this.m2 = owned ? root2d : root2d.get(NDArrayIndex.all(), NDArrayIndex.interval(offset, offset + channels));
         }
 
         static Act of(INDArray contiguous4d) {
             long[] s = contiguous4d.shape();
-            return new Act(contiguous4d, contiguous4d.reshape('c', s[0] * s[1] * s[2], s[3]), true);
+            return new Act(contiguous4d, contiguous4d.reshape('c', s[0] * s[1] * s[2], s[3]), 0, s[3]);
         }
 
         static Act alloc(long n, long h, long w, long c) {
             return of(Nd4j.createUninitialized(DataType.FLOAT, new long[]{n, h, w, c}, 'c'));
         }
 
-        Act slice(long offset, long channels) {
-            return new Act(t4.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(offset, offset + channels)),
-                    m2.get(NDArrayIndex.all(), NDArrayIndex.interval(offset, offset + channels)), false);
+        Act slice(long channelOffset, long channels) {
+            return new Act(root, root2d, offset + channelOffset, channels);
         }
 
-        boolean contiguous() { return owned; }
+        /** Rows [first, first + count) of the matrix view. */
+        INDArray rows(long first, long count) {
+            return root2d.get(NDArrayIndex.interval(first, first + count), NDArrayIndex.interval(offset, offset + c()));
+        }
 
         /** A contiguous 4-d array with these values (this one's, or a copy of a slice). */
         INDArray dense() { return owned ? t4 : t4.dup('c'); }
@@ -190,6 +219,12 @@ public final class InferenceNet {
 
         abstract long[] outputShape(Act[] in);
 
+        /** Kind and shapes, for profiles. */
+        String describe(Act[] in) {
+            return getClass().getSimpleName() + " " + name + " " + (in.length > 0 ? java.util.Arrays.toString(in[0].t4.shape()) : "")
+                    + " -> " + java.util.Arrays.toString(outputShape(in));
+        }
+
         /** Computes the output into {@code dest} when given (a concat slice), else into a new array. */
         abstract Act run(Act[] in, Act dest, InferenceNet.Run run);
 
@@ -226,6 +261,16 @@ public final class InferenceNet {
             return x.dense();
         }
         INDArray p = Nd4j.create(DataType.FLOAT, x.n(), x.h() + top + bottom, x.w() + left + right, x.c());
+        p.get(NDArrayIndex.all(), NDArrayIndex.interval(top, top + x.h()), NDArrayIndex.interval(left, left + x.w()), NDArrayIndex.all())
+                .assign(x.t4);
+        return p;
+    }
+
+    static INDArray paddedWith(Act x, int top, int bottom, int left, int right, float fill) {
+        if (top == 0 && bottom == 0 && left == 0 && right == 0) {
+            return x.dense();
+        }
+        INDArray p = Nd4j.valueArrayOf(new long[]{x.n(), x.h() + top + bottom, x.w() + left + right, x.c()}, fill, DataType.FLOAT);
         p.get(NDArrayIndex.all(), NDArrayIndex.interval(top, top + x.h()), NDArrayIndex.interval(left, left + x.w()), NDArrayIndex.all())
                 .assign(x.t4);
         return p;
@@ -284,7 +329,7 @@ public final class InferenceNet {
                 long hp = x.h() + ph, wp = x.w() + pw;
                 double shiftOverhead = (double) (hp * wp) / (oh * ow);
                 INDArray p = padded(x, top, ph - top, left, pw - left);
-                if (sh == 1 && sw == 1 && shiftOverhead <= MAX_SHIFT_OVERHEAD) {
+                if (sh == 1 && sw == 1 && shiftOverhead <= MAX_SHIFT_OVERHEAD && x.c() >= SHIFT_MIN_CHANNELS) {
                     shiftConv(p, n, hp, wp, oh, ow, out);
                 } else {
                     im2colConv(p, n, oh, ow, out);
@@ -319,20 +364,49 @@ public final class InferenceNet {
             grid.close();
         }
 
+        /**
+         * im2col in blocks of output rows (the block stays in cache), one sgemm per block. Row (n, oy, ox) of
+         * the column matrix is, for each ky, the contiguous run P[n, oy*sh + ky, ox*sw .. ox*sw + kw - 1, :],
+         * copied with one bulk buffer copy.
+         */
         private void im2colConv(INDArray p, long n, long oh, long ow, Act out) {
-            long c = p.size(3);
-            INDArray col = Nd4j.createUninitialized(DataType.FLOAT, new long[]{n, oh, ow, kh, kw, c}, 'c');
-            for (int ky = 0; ky < kh; ky++) {
-                for (int kx = 0; kx < kw; kx++) {
-                    INDArrayIndex rowsIdx = strided(ky, sh, oh);
-                    INDArrayIndex colsIdx = strided(kx, sw, ow);
-                    col.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.point(ky), NDArrayIndex.point(kx), NDArrayIndex.all())
-                            .assign(p.get(NDArrayIndex.all(), rowsIdx, colsIdx, NDArrayIndex.all()));
+            int c = Math.toIntExact(p.size(3));
+            int hp = Math.toIntExact(p.size(1)), wp = Math.toIntExact(p.size(2));
+            int k = kh * kw * c;
+            int run = kw * c;
+            long rows = n * oh * ow;
+            int block = (int) Math.min(rows, Math.max(IM2COL_MIN_BLOCK_ROWS, IM2COL_BLOCK_FLOATS / k));
+            INDArray col = Nd4j.createUninitialized(DataType.FLOAT, new long[]{block, k}, 'c');
+            FloatBuffer src = floats(p);
+            FloatBuffer dst = floats(col);
+            for (long first = 0; first < rows; first += block) {
+                int b = (int) Math.min(block, rows - first);
+                for (int r = 0; r < b; r++) {
+                    long g = first + r;
+                    long image = g / (oh * ow);
+                    long rem = g - image * oh * ow;
+                    long oy = rem / ow, ox = rem - oy * ow;
+                    int to = r * k;
+                    for (int ky = 0; ky < kh; ky++) {
+                        int from = Math.toIntExact(((image * hp + oy * sh + ky) * wp + ox * sw) * c);
+                        dst.put(to, src, from, run);
+                        to += run;
+                    }
                 }
+                INDArray colRows = b == block ? col : col.get(NDArrayIndex.interval(0, b), NDArrayIndex.all());
+                gemm(colRows, kernelMatrix, out.rows(first, b), 0.0);
             }
-            gemm(col.reshape('c', n * oh * ow, (long) kh * kw * c), kernelMatrix, out.m2, 0.0);
             col.close();
         }
+    }
+
+    /** A NIO view of a contiguous array's values (from its offset). */
+    static FloatBuffer floats(INDArray contiguous) {
+        if (contiguous.dataType() != DataType.FLOAT || contiguous.ordering() != 'c' || contiguous.elementWiseStride() != 1) {
+            throw new IllegalStateException("expected a contiguous float array");
+        }
+        FloatBuffer all = contiguous.data().asNioFloat();
+        return all.duplicate().position(Math.toIntExact(contiguous.offset())).slice();
     }
 
     /** Indices start, start + step, ... (count of them); a single index as a plain interval (ND4J mis-sizes it otherwise). */
@@ -409,19 +483,77 @@ public final class InferenceNet {
             return new long[]{x.n(), outSize(x.h(), k[0], s[0], same), outSize(x.w(), k[1], s[1], same), x.c()};
         }
 
+        /**
+         * Separable: a horizontal then a vertical k-window reduction as whole-array ops on row-shifted
+         * contiguous views of the padded grid (as in the shift convolution), then the strided valid part.
+         * The libnd4j NHWC pooling ops were 3-5x slower (they walk NCHW-permuted views). Averages exclude
+         * padded cells from the divisor, as TensorFlow does.
+         */
         @Override
         Act run(Act[] in, Act dest, InferenceNet.Run run) {
+            Act x = in[0];
             long[] shape = outputShape(in);
-            INDArray result = Nd4j.createUninitialized(DataType.FLOAT, shape, 'c');
-            // iArgs: kH, kW, sH, sW, pH, pW, dH, dW, same, extra (avg: 0 = exclude padding from the divisor), NHWC
-            Nd4j.exec(DynamicCustomOp.builder(max ? "maxpool2d" : "avgpool2d").addInputs(in[0].dense()).addOutputs(result)
-                    .addIntegerArguments(k[0], k[1], s[0], s[1], 0, 0, 1, 1, same ? 1 : 0, 0, 1).build());
-            if (dest == null) {
-                return Act.of(result);
+            long n = shape[0], oh = shape[1], ow = shape[2], c = shape[3];
+            int top = padBefore(x.h(), k[0], s[0], same), left = padBefore(x.w(), k[1], s[1], same);
+            int ph = padTotal(x.h(), k[0], s[0], same), pw = padTotal(x.w(), k[1], s[1], same);
+            INDArray p = max ? paddedWith(x, top, ph - top, left, pw - left, Float.NEGATIVE_INFINITY)
+                    : padded(x, top, ph - top, left, pw - left);
+            long hp = p.size(1), wp = p.size(2);
+            long total = n * hp * wp;
+            INDArray flat = p.reshape('c', total, c);
+            long hrows = total - (k[1] - 1);
+            INDArray horizontal = Nd4j.createUninitialized(DataType.FLOAT, new long[]{total, c}, 'c');
+            INDArray h = horizontal.get(NDArrayIndex.interval(0, hrows), NDArrayIndex.all());
+            h.assign(flat.get(NDArrayIndex.interval(0, hrows), NDArrayIndex.all()));
+            for (int kx = 1; kx < k[1]; kx++) {
+                reduce(h, flat.get(NDArrayIndex.interval(kx, kx + hrows), NDArrayIndex.all()));
             }
-            dest.t4.assign(result);
-            result.close();
-            return dest;
+            long vrows = hrows - (long) (k[0] - 1) * wp;
+            INDArray vertical = Nd4j.createUninitialized(DataType.FLOAT, new long[]{total, c}, 'c');
+            INDArray v = vertical.get(NDArrayIndex.interval(0, vrows), NDArrayIndex.all());
+            v.assign(horizontal.get(NDArrayIndex.interval(0, vrows), NDArrayIndex.all()));
+            for (int ky = 1; ky < k[0]; ky++) {
+                reduce(v, horizontal.get(NDArrayIndex.interval(ky * wp, ky * wp + vrows), NDArrayIndex.all()));
+            }
+            Act out = destOrNew(dest, shape);
+            out.t4.assign(vertical.reshape('c', n, hp, wp, c).get(NDArrayIndex.all(), strided(0, s[0], oh), strided(0, s[1], ow), NDArrayIndex.all()));
+            horizontal.close();
+            vertical.close();
+            if (p != x.t4 && p.closeable()) {
+                p.close();
+            }
+            if (!max) {
+                divideByCounts(out, x.h(), x.w(), top, left, oh, ow);
+            }
+            return out;
+        }
+
+        private void reduce(INDArray into, INDArray other) {
+            if (max) {
+                Nd4j.exec(new org.nd4j.linalg.api.ops.impl.transforms.custom.Max(into, other, into));
+            } else {
+                into.addi(other);
+            }
+        }
+
+        /** Divides each output cell by the number of real (unpadded) input cells in its window. */
+        private void divideByCounts(Act out, long h, long w, int top, int left, long oh, long ow) {
+            float[] inverse = new float[Math.toIntExact(oh * ow)];
+            boolean uniform = true;
+            for (long oy = 0; oy < oh; oy++) {
+                long y0 = oy * s[0] - top, rows = Math.min(y0 + k[0], h) - Math.max(y0, 0);
+                for (long ox = 0; ox < ow; ox++) {
+                    long x0 = ox * s[1] - left, cols = Math.min(x0 + k[1], w) - Math.max(x0, 0);
+                    inverse[(int) (oy * ow + ox)] = (float) (1.0 / (rows * cols));
+                    uniform &= rows * cols == (long) k[0] * k[1];
+                }
+            }
+            if (uniform) {
+                out.t4.muli(1.0 / ((long) k[0] * k[1]));
+            } else {
+                INDArray inv = Nd4j.create(inverse, new long[]{oh, ow}, 'c');
+                Nd4j.exec(new org.nd4j.linalg.api.ops.impl.broadcast.BroadcastMulOp(out.t4, inv, out.t4, 1, 2));
+            }
         }
     }
 
