@@ -34,8 +34,9 @@ import org.nd4j.shade.jackson.databind.JsonNode;
  *       input accumulated into an output over the padded grid, from which the valid part is copied
  *       ("shift" path, no im2col); strided convolutions, inputs with fewer than 128 channels (each shifted
  *       sgemm would be memory-bound) and small grids where the padded grid would waste more than ~75% extra
- *       arithmetic use im2col in cache-sized row blocks (bulk buffer copies) and one sgemm per block;</li>
- *   <li>pooling is separable (horizontal, then vertical window reductions on row-shifted views);</li>
+ *       arithmetic use im2col in row blocks (bulk buffer copies) and one sgemm per block;</li>
+ *   <li>pooling is separable (horizontal, then vertical window reductions on row-shifted views); an average
+ *       pool read only by a 1x1 convolution runs after it, on the convolution's (fewer) output channels;</li>
  *   <li>a branch whose only consumer is a channel concatenation writes its result straight into its
  *       channel slice of the concatenation (row stride = total channels), so concatenations copy nothing;</li>
  *   <li>temporaries are released as soon as their last reader has run.</li>
@@ -48,9 +49,9 @@ public final class InferenceNet {
     private static final double MAX_SHIFT_OVERHEAD = 1.75;
     /** Below this many input channels each shifted sgemm is memory-bound (K too small): im2col instead. */
     private static final long SHIFT_MIN_CHANNELS = 128;
-    /** im2col block: about 1 MiB of column matrix, at least 256 rows (sgemm efficiency). */
-    private static final int IM2COL_BLOCK_FLOATS = 1 << 18;
-    private static final int IM2COL_MIN_BLOCK_ROWS = 256;
+    /** im2col block: about 4 MiB of column matrix and at least 1024 rows (fewer sgemm calls; 1-16 MiB measured alike). */
+    private static final int IM2COL_BLOCK_FLOATS = 1 << 20;
+    private static final int IM2COL_MIN_BLOCK_ROWS = 1024;
 
     private final List<Node> nodes;
     private final String inputName;
@@ -305,9 +306,27 @@ public final class InferenceNet {
             this.outChannels = kernel.size(3);
         }
 
+        /** Set when an average pool that preceded this 1x1 convolution in the model runs after it instead. */
+        Pool averageAfter;
+
+        boolean pointwise() {
+            return kh == 1 && kw == 1 && sh == 1 && sw == 1;
+        }
+
+        Conv withAverageAfter(Pool pool) {
+            Conv moved = new Conv(name, pool.inputs, new int[]{kh, kw}, new int[]{sh, sw}, same, kernel, bias, Activation.IDENTITY);
+            moved.activation = activation;
+            moved.averageAfter = pool;
+            return moved;
+        }
+
         @Override
         long[] outputShape(Act[] in) {
             Act x = in[0];
+            if (averageAfter != null) {
+                long[] pooled = averageAfter.outputShape(in);
+                return new long[]{pooled[0], pooled[1], pooled[2], outChannels};
+            }
             return new long[]{x.n(), outSize(x.h(), kh, sh, same), outSize(x.w(), kw, sw, same), outChannels};
         }
 
@@ -317,7 +336,16 @@ public final class InferenceNet {
             long[] shape = outputShape(in);
             long n = shape[0], oh = shape[1], ow = shape[2];
             Act out = destOrNew(dest, shape);
-            if (kh == 1 && kw == 1 && sh == 1 && sw == 1) {
+            if (averageAfter != null) {
+                INDArray dense = x.dense();
+                Act unpooled = Act.alloc(x.n(), x.h(), x.w(), outChannels);
+                gemm(dense.reshape('c', x.n() * x.h() * x.w(), x.c()), kernelMatrix, unpooled.m2, 0.0);
+                averageAfter.run(new Act[]{unpooled}, out, run);
+                unpooled.root.close();
+                if (dense != x.t4) {
+                    dense.close();
+                }
+            } else if (pointwise()) {
                 INDArray dense = x.dense();
                 gemm(dense.reshape('c', n * oh * ow, x.c()), kernelMatrix, out.m2, 0.0);
                 if (dense != x.t4) {
@@ -365,7 +393,7 @@ public final class InferenceNet {
         }
 
         /**
-         * im2col in blocks of output rows (the block stays in cache), one sgemm per block. Row (n, oy, ox) of
+         * im2col in blocks of output rows, one sgemm per block. Row (n, oy, ox) of
          * the column matrix is, for each ky, the contiguous run P[n, oy*sh + ky, ox*sw .. ox*sw + kw - 1, :],
          * copied with one bulk buffer copy.
          */
@@ -720,6 +748,12 @@ public final class InferenceNet {
                             ? TfjsLayersImporter.take(weights, name, "bias").castTo(DataType.FLOAT).reshape(-1).dup() : null;
                     Conv conv = new Conv(name, inputs, TfjsLayersImporter.ints(cfg.get("kernel_size")), TfjsLayersImporter.ints(cfg.get("strides")),
                             same(cfg), kernel, bias, TfjsLayersImporter.activation(cfg.path("activation").asText("linear")));
+                    if (producer.get(inputs[0]) instanceof Pool pool && !pool.max && soleReader && conv.pointwise() && pool.target == null) {
+                        // average pool -> 1x1 conv == 1x1 conv -> average pool (both linear, the pool's weights sum
+                        // to 1): pooling the conv's fewer output channels is cheaper (InceptionV3's pool branches)
+                        nodes.remove(pool);
+                        conv = conv.withAverageAfter(pool);
+                    }
                     add(nodes, producer, conv);
                     channels.put(name, conv.outChannels);
                 }
