@@ -22,7 +22,7 @@ CP="$ROOT/model/target/classes:$ROOT/model/target/test-classes:$(cat "$WORK/cp.t
 export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1
 OUT="$WORK/features.txt"
 : > "$OUT"
-echo "# $(date -u +%FT%TZ) $(nproc) cores, load: $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$OUT"
+echo "# $(date -u +%FT%TZ) $(nproc --all) cores, load: $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$OUT"
 if [[ "${GRAPH:-0}" == 1 ]]; then
   java -cp "$CP" org.umsynth.model.features.FeatureBenchMain "$BATCH" 8 graph "${RES[@]}" 2>/dev/null | tee -a "$OUT"
 fi
