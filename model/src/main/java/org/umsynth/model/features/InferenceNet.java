@@ -513,8 +513,8 @@ public final class InferenceNet {
 
         /**
          * Separable: a horizontal then a vertical k-window reduction as whole-array ops on row-shifted
-         * contiguous views of the padded grid (as in the shift convolution), then the strided valid part.
-         * The libnd4j NHWC pooling ops were 3-5x slower (they walk NCHW-permuted views). Averages exclude
+         * contiguous views of the padded grid (as in the shift convolution), then the strided valid part
+         * (faster here than the libnd4j NHWC pooling ops, which walk NCHW-permuted views). Averages exclude
          * padded cells from the divisor, as TensorFlow does.
          */
         @Override
