@@ -9,10 +9,13 @@ import java.util.Locale;
  * bench/metrics: images/s of the imported nsfwjs InceptionV3 (DL4J/ND4J, CPU) per resolution, wall clock and
  * per CPU second of the calling thread (with OMP_NUM_THREADS=1 all arithmetic runs on it; on a shared machine
  * the CPU figure is the one that contention does not distort).
- * Usage: FeatureBenchMain [batch] [images] [fast|graph] [res...]   (model cache as for the tests;
+ * Usage: FeatureBenchMain [batch] [images] [fast|graph] [res...]   (model cache as for the tests; 3 warm-up batches
+ * per resolution, -DwarmUpBatches=N to change;
  * fast = the InferenceNet the extractors use, graph = the DL4J ComputationGraph import)
  */
 public final class FeatureBenchMain {
+    private static final int WARM_UP_BATCHES = Integer.getInteger("warmUpBatches", 3);
+
     public static void main(String[] args) throws Exception {
         int batch = args.length > 0 ? Integer.parseInt(args[0]) : 8;
         int count = args.length > 1 ? Integer.parseInt(args[1]) : 16;
@@ -34,14 +37,19 @@ public final class FeatureBenchMain {
             for (int i = 0; i < count; i++) {
                 images[i] = NsfwjsInceptionTest.testImage(i % 2, r);
             }
-            ex.extract(java.util.Arrays.copyOf(images, batch), r); // warm-up
+            for (int w = 0; w < WARM_UP_BATCHES; w++) {
+                ex.extract(java.util.Arrays.copyOf(images, batch), r); // JIT and buffer pool warm-up
+            }
+            com.sun.management.OperatingSystemMXBean os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+            long process0 = os.getProcessCpuTime();
             long cpu0 = threads.getCurrentThreadCpuTime();
             long t0 = System.nanoTime();
             ex.extract(images, r);
             double s = (System.nanoTime() - t0) / 1e9;
             double cpu = (threads.getCurrentThreadCpuTime() - cpu0) / 1e9;
-            System.out.printf(Locale.ROOT, "dl4j-%s inception_v3_nsfwjs r=%d batch=%d images=%d seconds=%.2f images_per_s=%.2f cpu_seconds=%.2f images_per_cpu_s=%.2f%n",
-                    path, r, batch, count, s, count / s, cpu, count / cpu);
+            double process = (os.getProcessCpuTime() - process0) / 1e9;
+            System.out.printf(Locale.ROOT, "dl4j-%s inception_v3_nsfwjs r=%d batch=%d images=%d seconds=%.2f images_per_s=%.2f cpu_seconds=%.2f images_per_cpu_s=%.2f process_cpu_seconds=%.2f%n",
+                    path, r, batch, count, s, count / s, cpu, count / cpu, process);
         }
     }
 }
