@@ -114,6 +114,10 @@ public final class InferenceNet {
                 ins[k] = run.values.get(node.inputs[k]);
             }
             long[] shape = node.outputShape(ins);
+            if (shape[1] < 1 || shape[2] < 1) {
+                throw new IllegalArgumentException("input " + nhwc.size(1) + "x" + nhwc.size(2) + " is too small for this network: layer "
+                        + node.name + " would output " + shape[1] + "x" + shape[2]);
+            }
             Act dest = node.target != null ? run.slice(node.target, node.targetOffset, shape) : null;
             long t0 = nanosByNode != null ? System.nanoTime() : 0;
             Act out = node.run(ins, dest, run);

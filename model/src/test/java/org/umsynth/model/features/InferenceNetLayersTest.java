@@ -123,6 +123,19 @@ class InferenceNetLayersTest {
     }
 
     @Test
+    void tooSmallInputsAreRefusedNamingTheLayer() throws IOException {
+        Map<String, INDArray> weights = new HashMap<>();
+        ObjectNode root = JSON.createObjectNode();
+        ArrayNode layers = root.putObject("config").putArray("layers");
+        layer(layers, "InputLayer", "input").putArray("batch_input_shape").addNull().addNull().addNull().add(3);
+        conv(layers, weights, "stem", "input", 3, 3, 1, "valid", 3, 4, true, "relu", 9);
+        InferenceNet net = InferenceNet.fromKeras(root, weights, "stem");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> net.output(Nd4j.zeros(DataType.FLOAT, 1, 2, 5, 3)));
+        assertTrue(e.getMessage().contains("2x5 is too small") && e.getMessage().contains("stem"), e.getMessage());
+        assertEquals(4, net.output(Nd4j.zeros(DataType.FLOAT, 1, 3, 3, 3)).size(1));
+    }
+
+    @Test
     void unsupportedLayersAreNamed() throws IOException {
         Map<String, INDArray> weights = new HashMap<>();
         ObjectNode topology = (ObjectNode) topology(weights);
