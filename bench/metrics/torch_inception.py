@@ -1,5 +1,6 @@
 """Images/s of torchvision's inception_v3 (random weights: same arithmetic as pretrained) on CPU,
 pooled features (fc removed), as the reference feeds it: r x r directly, 3 channels, eval mode.
+Wall clock and CPU seconds of the calling thread (one intra-op thread: all arithmetic runs on it).
 Usage: torch_inception.py BATCH IMAGES RES..."""
 import sys, time
 import torch, torchvision
@@ -12,9 +13,10 @@ with torch.no_grad():
     for r in res:
         x = torch.rand(batch, 3, r, r) * 2 - 1
         net(x)  # warm-up
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.thread_time()
         for _ in range(count // batch):
             f = net(x)
-        s = time.perf_counter() - t
+        s, cpu = time.perf_counter() - t, time.thread_time() - c
         print(f"torch {torch.__version__} torchvision {torchvision.__version__} inception_v3 r={r} batch={batch} "
-              f"images={count} seconds={s:.2f} images_per_s={count / s:.2f} dim={f.shape[1]}")
+              f"images={count} seconds={s:.2f} images_per_s={count / s:.2f} cpu_seconds={cpu:.2f} "
+              f"images_per_cpu_s={count / cpu:.2f} dim={f.shape[1]}")

@@ -61,22 +61,22 @@ public final class Extractors {
         boolean standard = spec.startsWith("tfjs-standard:");
         if (standard || spec.startsWith("tfjs:")) {
             Path dir = Path.of(spec.substring(spec.indexOf(':') + 1));
-            TfjsLayersImporter.Imported imported = TfjsLayersImporter.importModel(dir, "mixed10");
+            InferenceNet imported = TfjsLayersImporter.importInference(dir, "mixed10");
             String name = "tfjs_" + dir.getFileName();
             String description = standard ? "user-supplied InceptionV3 (declared the standard FID weights) from " + dir
                     : "user-supplied TF.js InceptionV3 from " + dir + " (not declared standard)";
-            return new GraphFeatureExtractor(imported.graph(), name, description, imported.dimension(), standard, batchSize);
+            return new GraphFeatureExtractor(imported, name, description, imported.dimension(), standard, batchSize);
         }
         boolean kerasStandard = spec.startsWith("keras-standard:");
         if (kerasStandard || spec.startsWith("keras:")) {
             String[] parts = spec.substring(spec.indexOf(':') + 1).split("\\+", 2);
             Path h5 = Path.of(parts[0]);
             Path topology = parts.length > 1 ? Path.of(parts[1]) : null;
-            TfjsLayersImporter.Imported imported = TfjsLayersImporter.importKerasH5(h5, topology, "mixed10");
+            InferenceNet imported = TfjsLayersImporter.importKerasH5Inference(h5, topology, "mixed10");
             String file = h5.getFileName().toString().replaceFirst("\\.h5$", "");
             String description = kerasStandard ? "user-supplied Keras InceptionV3 (declared the standard FID weights) from " + h5
                     : "user-supplied Keras InceptionV3 from " + h5 + " (not declared standard)";
-            return new GraphFeatureExtractor(imported.graph(), "keras_" + file, description, imported.dimension(), kerasStandard, batchSize);
+            return new GraphFeatureExtractor(imported, "keras_" + file, description, imported.dimension(), kerasStandard, batchSize);
         }
         if (spec.startsWith(SegmenterFeatures.PREFIX)) {
             return SegmenterFeatures.load(spec.substring(SegmenterFeatures.PREFIX.length()), batchSize);

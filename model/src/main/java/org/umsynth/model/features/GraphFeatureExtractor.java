@@ -6,12 +6,13 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * A DL4J {@link ComputationGraph} with one NCHW 3-channel input and one [n, d] pooled output used as
- * a {@link FeatureExtractor}. Images run in batches of {@code batchSize}; inference only (no
+ * A DL4J {@link ComputationGraph} with one NCHW 3-channel input and one [n, d] pooled output, or an
+ * {@link InferenceNet} (NHWC, the fast path for imported Keras/TF.js models), used as a {@link FeatureExtractor}. Images run in batches of {@code batchSize}; inference only (no
  * dropout, batch norm in inference mode), so every image's features are independent of its batch.
  */
 public final class GraphFeatureExtractor implements FeatureExtractor {
-    private final ComputationGraph graph;
+    private final ComputationGraph graph;   // null when net is set
+    private final InferenceNet net;         // null when graph is set
     private final String name;
     private final String description;
     private final int dimension;
@@ -20,10 +21,24 @@ public final class GraphFeatureExtractor implements FeatureExtractor {
 
     public GraphFeatureExtractor(ComputationGraph graph, String name, String description, int dimension,
                                  boolean standard, int batchSize) {
+        this(graph, null, name, description, dimension, standard, batchSize);
+    }
+
+    public GraphFeatureExtractor(InferenceNet net, String name, String description, int dimension,
+                                 boolean standard, int batchSize) {
+        this(null, net, name, description, dimension, standard, batchSize);
+    }
+
+    private GraphFeatureExtractor(ComputationGraph graph, InferenceNet net, String name, String description, int dimension,
+                                  boolean standard, int batchSize) {
+        if ((graph == null) == (net == null)) {
+            throw new IllegalArgumentException("give either a graph or an inference net");
+        }
         if (batchSize <= 0) {
             throw new IllegalArgumentException("batch size must be positive: " + batchSize);
         }
         this.graph = graph;
+        this.net = net;
         this.name = name;
         this.description = description;
         this.dimension = dimension;
@@ -32,10 +47,14 @@ public final class GraphFeatureExtractor implements FeatureExtractor {
     }
 
     public GraphFeatureExtractor withBatchSize(int newBatchSize) {
-        return new GraphFeatureExtractor(graph, name, description, dimension, standard, newBatchSize);
+        return new GraphFeatureExtractor(graph, net, name, description, dimension, standard, newBatchSize);
     }
 
+    /** The DL4J graph, or null when this extractor runs an {@link InferenceNet}. */
     public ComputationGraph graph() { return graph; }
+
+    /** The inference net, or null when this extractor runs a DL4J graph. */
+    public InferenceNet net() { return net; }
 
     @Override public String name() { return name; }
 
@@ -51,21 +70,20 @@ public final class GraphFeatureExtractor implements FeatureExtractor {
         double[][] out = new double[images.length][];
         for (int start = 0; start < images.length; start += batchSize) {
             int n = Math.min(batchSize, images.length - start);
-            float[] nchw = new float[n * 3 * pixels];
             for (int i = 0; i < n; i++) {
-                float[] img = images[start + i];
-                if (img.length != pixels) {
-                    throw new IllegalArgumentException("image " + (start + i) + " has " + img.length
+                if (images[start + i].length != pixels) {
+                    throw new IllegalArgumentException("image " + (start + i) + " has " + images[start + i].length
                             + " pixels, expected " + resolution + "x" + resolution);
                 }
-                for (int c = 0; c < 3; c++) {
-                    System.arraycopy(img, 0, nchw, (i * 3 + c) * pixels, pixels);
-                }
             }
-            INDArray input = Nd4j.create(nchw, new long[]{n, 3, resolution, resolution}, 'c').castTo(DataType.FLOAT);
             INDArray features;
-            synchronized (graph) {
-                features = graph.outputSingle(false, input);
+            if (net != null) {
+                features = net.output(greyToNhwc(images, start, n, resolution));
+            } else {
+                INDArray input = greyToNchw(images, start, n, resolution);
+                synchronized (graph) {
+                    features = graph.outputSingle(false, input);
+                }
             }
             if (features.rank() != 2 || features.size(1) != dimension) {
                 throw new IllegalStateException("extractor " + name + " returned shape "
@@ -77,5 +95,32 @@ public final class GraphFeatureExtractor implements FeatureExtractor {
             }
         }
         return out;
+    }
+
+    private static INDArray greyToNchw(float[][] images, int start, int n, int resolution) {
+        int pixels = resolution * resolution;
+        float[] nchw = new float[n * 3 * pixels];
+        for (int i = 0; i < n; i++) {
+            for (int c = 0; c < 3; c++) {
+                System.arraycopy(images[start + i], 0, nchw, (i * 3 + c) * pixels, pixels);
+            }
+        }
+        return Nd4j.create(nchw, new long[]{n, 3, resolution, resolution}, 'c');
+    }
+
+    private static INDArray greyToNhwc(float[][] images, int start, int n, int resolution) {
+        int pixels = resolution * resolution;
+        float[] nhwc = new float[n * 3 * pixels];
+        for (int i = 0; i < n; i++) {
+            float[] img = images[start + i];
+            int base = i * 3 * pixels;
+            for (int p = 0; p < pixels; p++) {
+                float v = img[p];
+                nhwc[base + 3 * p] = v;
+                nhwc[base + 3 * p + 1] = v;
+                nhwc[base + 3 * p + 2] = v;
+            }
+        }
+        return Nd4j.create(nhwc, new long[]{n, resolution, resolution, 3}, 'c');
     }
 }

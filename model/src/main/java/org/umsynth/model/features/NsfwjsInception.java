@@ -33,7 +33,7 @@ public final class NsfwjsInception {
     }
 
     public static GraphFeatureExtractor load(Path modelDir, int batchSize) throws IOException {
-        TfjsLayersImporter.Imported imported = TfjsLayersImporter.importModel(modelDir, "mixed10");
-        return new GraphFeatureExtractor(imported.graph(), NAME, DESCRIPTION, imported.dimension(), false, batchSize);
+        InferenceNet net = TfjsLayersImporter.importInference(modelDir, "mixed10");
+        return new GraphFeatureExtractor(net, NAME, DESCRIPTION, net.dimension(), false, batchSize);
     }
 }

@@ -27,7 +27,7 @@ public final class NsfwjsMobileNetV2 {
     }
 
     public static GraphFeatureExtractor load(Path modelDir, int batchSize) throws IOException {
-        TfjsLayersImporter.Imported imported = TfjsLayersImporter.importModel(modelDir, FEATURE_LAYER);
-        return new GraphFeatureExtractor(imported.graph(), NAME, DESCRIPTION, imported.dimension(), false, batchSize);
+        InferenceNet net = TfjsLayersImporter.importInference(modelDir, FEATURE_LAYER);
+        return new GraphFeatureExtractor(net, NAME, DESCRIPTION, net.dimension(), false, batchSize);
     }
 }

@@ -63,9 +63,36 @@ public final class TfjsLayersImporter {
 
     /** A TF.js layers folder: {@code model.json} (topology + weights manifest) and its weight shards. */
     public static Imported importModel(Path modelDir, String featureLayer) throws IOException {
-        JsonNode root = JSON.readTree(modelDir.resolve("model.json").toFile());
+        Source source = readTfjs(modelDir);
+        return build(source.topology(), source.weights(), featureLayer);
+    }
+
+    /** The same model as {@link #importModel}, as the fast inference-only forward pass ({@link InferenceNet}). */
+    public static InferenceNet importInference(Path modelDir, String featureLayer) throws IOException {
+        Source source = readTfjs(modelDir);
+        return InferenceNet.fromKeras(source.topology(), source.weights(), featureLayer);
+    }
+
+    /** The same model as {@link #importKerasH5}, as the fast inference-only forward pass ({@link InferenceNet}). */
+    public static InferenceNet importKerasH5Inference(Path h5, Path topologyJson, String featureLayer) throws IOException {
+        Source source = readKerasH5(h5, topologyJson);
+        return InferenceNet.fromKeras(source.topology(), source.weights(), featureLayer);
+    }
+
+    /** A Keras topology and its float32 weights keyed {@code layer/param}. */
+    record Source(JsonNode topology, Map<String, INDArray> weights) {}
+
+    static Source readTfjs(Path modelDir) throws IOException {
+        Path json = modelDir.resolve("model.json");
+        if (!Files.isRegularFile(json)) {
+            throw new IOException("no TF.js layers model: " + json + " is missing");
+        }
+        JsonNode root = JSON.readTree(json.toFile());
         JsonNode topology = root.has("modelTopology") ? root.get("modelTopology") : root;
-        return build(topology, readWeights(modelDir, root.get("weightsManifest")), featureLayer);
+        if (!root.has("weightsManifest")) {
+            throw new IOException(json + " has no weightsManifest");
+        }
+        return new Source(topology, readWeights(modelDir, root.get("weightsManifest")));
     }
 
     /**
@@ -75,6 +102,11 @@ public final class TfjsLayersImporter {
      * with the topology given as a Keras {@code model.to_json()} or TF.js {@code model.json} file.
      */
     public static Imported importKerasH5(Path h5, Path topologyJson, String featureLayer) throws IOException {
+        Source source = readKerasH5(h5, topologyJson);
+        return build(source.topology(), source.weights(), featureLayer);
+    }
+
+    static Source readKerasH5(Path h5, Path topologyJson) throws IOException {
         try (org.deeplearning4j.nn.modelimport.keras.Hdf5Archive archive =
                      new org.deeplearning4j.nn.modelimport.keras.Hdf5Archive(h5.toString())) {
             JsonNode topology;
@@ -91,7 +123,7 @@ public final class TfjsLayersImporter {
             for (String layer : archive.getGroups(base)) {
                 collectH5Weights(archive, layer, concat(base, layer), weights);
             }
-            return build(topology, weights, featureLayer);
+            return new Source(topology, weights);
         } catch (org.deeplearning4j.nn.modelimport.keras.exceptions.UnsupportedKerasConfigurationException e) {
             throw new IOException("cannot read " + h5 + ": " + e.getMessage(), e);
         }
@@ -299,7 +331,7 @@ public final class TfjsLayersImporter {
         }
     }
 
-    private static INDArray take(Map<String, INDArray> weights, String layer, String param) throws IOException {
+    static INDArray take(Map<String, INDArray> weights, String layer, String param) throws IOException {
         INDArray w = weights.get(layer + "/" + param);
         if (w == null) {
             throw new IOException("weights manifest lacks " + layer + "/" + param);
@@ -360,7 +392,7 @@ public final class TfjsLayersImporter {
     }
 
     /** The feature layer and all layers it depends on, in the topology's (topological) order. */
-    private static List<String> ancestorsInOrder(Map<String, JsonNode> byName, String target) throws IOException {
+    static List<String> ancestorsInOrder(Map<String, JsonNode> byName, String target) throws IOException {
         java.util.Set<String> keep = new java.util.HashSet<>();
         java.util.ArrayDeque<String> todo = new java.util.ArrayDeque<>(List.of(target));
         while (!todo.isEmpty()) {
@@ -385,7 +417,7 @@ public final class TfjsLayersImporter {
         return ordered;
     }
 
-    private static String[] inbound(JsonNode layer) {
+    static String[] inbound(JsonNode layer) {
         JsonNode nodes = layer.get("inbound_nodes");
         if (nodes == null || nodes.size() == 0) {
             return new String[0];
@@ -399,7 +431,7 @@ public final class TfjsLayersImporter {
     }
 
     /** Keras ZeroPadding2D padding as {top, bottom, left, right}. */
-    private static int[] padding(JsonNode p) throws IOException {
+    static int[] padding(JsonNode p) throws IOException {
         if (p.isInt()) {
             int v = p.asInt();
             return new int[]{v, v, v, v};
@@ -413,7 +445,7 @@ public final class TfjsLayersImporter {
         throw new IOException("unsupported ZeroPadding2D padding " + p);
     }
 
-    private static void requireChannelsLast(JsonNode cfg, String name) throws IOException {
+    static void requireChannelsLast(JsonNode cfg, String name) throws IOException {
         String fmt = cfg.path("data_format").asText("channels_last");
         if (!fmt.equals("channels_last")) {
             throw new IOException(name + ": only channels_last models are supported, got " + fmt);
@@ -428,7 +460,7 @@ public final class TfjsLayersImporter {
         };
     }
 
-    private static Activation activation(String keras) throws IOException {
+    static Activation activation(String keras) throws IOException {
         return switch (keras) {
             case "linear" -> Activation.IDENTITY;
             case "relu" -> Activation.RELU;
@@ -442,7 +474,7 @@ public final class TfjsLayersImporter {
         };
     }
 
-    private static int[] ints(JsonNode array) {
+    static int[] ints(JsonNode array) {
         int[] out = new int[array.size()];
         for (int i = 0; i < out.length; i++) {
             out[i] = array.get(i).asInt();

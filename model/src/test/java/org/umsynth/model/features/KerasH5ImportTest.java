@@ -56,6 +56,29 @@ class KerasH5ImportTest {
     }
 
     @Test
+    void extractorSpecsRunTheInferenceNet() throws IOException {
+        FeatureExtractor keras = Extractors.load("keras:" + dir.resolve("weights.h5") + "+" + dir.resolve("model.json"), null, 2);
+        FeatureExtractor tfjs = Extractors.load("tfjs:" + dir, null, 2);
+        assertEquals("keras_weights", keras.name());
+        assertEquals("tfjs_" + dir.getFileName(), tfjs.name());
+        for (FeatureExtractor ex : new FeatureExtractor[]{keras, tfjs}) {
+            assertTrue(((GraphFeatureExtractor) ex).net() != null, ex.name() + " should run the InferenceNet");
+            assertEquals(2048, ex.dimension());
+            int r = 128;
+            double[][] ours = ex.extract(new float[][]{NsfwjsInceptionTest.testImage(0, r), NsfwjsInceptionTest.testImage(1, r)}, r);
+            for (int i = 0; i < 2; i++) {
+                double maxRef = 0, maxDiff = 0;
+                for (int j = 0; j < 2048; j++) {
+                    double e = reference.get("features").get("128").get(i).get(j).asDouble();
+                    maxRef = Math.max(maxRef, Math.abs(e));
+                    maxDiff = Math.max(maxDiff, Math.abs(e - ours[i][j]));
+                }
+                assertTrue(maxDiff < 1e-5 * maxRef, ex.name() + " image " + i + ": max diff " + maxDiff + " vs " + maxRef);
+            }
+        }
+    }
+
+    @Test
     void weightsOnlyFileNeedsTheTopology() throws IOException {
         assertMatchesTfjs(TfjsLayersImporter.importKerasH5(dir.resolve("weights.h5"), dir.resolve("model.json"), "mixed10"));
         IOException e = assertThrows(IOException.class, () -> TfjsLayersImporter.importKerasH5(dir.resolve("weights.h5"), null, "mixed10"));
