@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.nd4j.linalg.activations.Activation;
@@ -772,15 +771,7 @@ public final class InferenceNet {
      * float32 weights (the importer's readers). Throws naming the layer for anything unsupported.
      */
     static InferenceNet fromKeras(JsonNode topology, Map<String, INDArray> weights, String featureLayer) throws IOException {
-        JsonNode modelConfig = topology.has("model_config") ? topology.get("model_config") : topology;
-        JsonNode layers = modelConfig.get("config").get("layers");
-        Map<String, JsonNode> byName = new LinkedHashMap<>();
-        for (JsonNode layer : layers) {
-            byName.put(layer.get("name").asText(), layer);
-        }
-        if (!byName.containsKey(featureLayer)) {
-            throw new IOException("model has no layer '" + featureLayer + "'");
-        }
+        Map<String, JsonNode> byName = TfjsLayersImporter.layersByName(topology, featureLayer);
         List<String> needed = TfjsLayersImporter.ancestorsInOrder(byName, featureLayer);
         Map<String, Integer> consumers = new HashMap<>();
         for (String name : needed) {

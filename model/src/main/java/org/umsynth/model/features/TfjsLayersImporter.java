@@ -148,18 +148,22 @@ public final class TfjsLayersImporter {
         return p;
     }
 
-    /** Builds the graph up to {@code featureLayer} from a Keras topology and {@code layer/param} weights. */
-    static Imported build(JsonNode topology, Map<String, INDArray> weights, String featureLayer) throws IOException {
+    /** The topology's layers by name, in file order; fails when {@code featureLayer} is not among them. */
+    static Map<String, JsonNode> layersByName(JsonNode topology, String featureLayer) throws IOException {
         JsonNode modelConfig = topology.has("model_config") ? topology.get("model_config") : topology;
-        JsonNode layers = modelConfig.get("config").get("layers");
-
         Map<String, JsonNode> byName = new LinkedHashMap<>();
-        for (JsonNode layer : layers) {
+        for (JsonNode layer : modelConfig.get("config").get("layers")) {
             byName.put(layer.get("name").asText(), layer);
         }
         if (!byName.containsKey(featureLayer)) {
             throw new IOException("model has no layer '" + featureLayer + "'");
         }
+        return byName;
+    }
+
+    /** Builds the graph up to {@code featureLayer} from a Keras topology and {@code layer/param} weights. */
+    static Imported build(JsonNode topology, Map<String, INDArray> weights, String featureLayer) throws IOException {
+        Map<String, JsonNode> byName = layersByName(topology, featureLayer);
         List<String> needed = ancestorsInOrder(byName, featureLayer);
 
         ComputationGraphConfiguration.GraphBuilder g = new NeuralNetConfiguration.Builder()
