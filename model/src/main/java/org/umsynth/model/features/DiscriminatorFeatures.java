@@ -16,8 +16,6 @@ import org.deeplearning4j.util.ModelSerializer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.shade.jackson.databind.JsonNode;
-import org.nd4j.shade.jackson.databind.ObjectMapper;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.umsynth.io.fs.HadoopPaths;
@@ -26,7 +24,6 @@ import org.umsynth.model.gan.GanNetworks;
 import org.umsynth.model.gan.GanProfile;
 import org.umsynth.model.image.Resize;
 import org.umsynth.model.train.Conditioning;
-import org.umsynth.model.um.SliceMode;
 import org.umsynth.model.um.UmParams;
 import org.umsynth.model.um.UnsupervisedMask;
 import org.umsynth.model.um.UnusableSliceException;
@@ -218,16 +215,7 @@ public final class DiscriminatorFeatures implements FeatureExtractor {
     /** Parses {@link UmParams#describe()} JSON (the masks table's {@code params} column). */
     static UmParams umParamsFromJson(String json, Path checkpoint) throws IOException {
         try {
-            JsonNode n = new ObjectMapper().readTree(json);
-            // masks written before the SLIC mode was recorded used the exact (scikit-image) SLIC
-            JsonNode slic = n.get("slic_mode");
-            return new UmParams(n.get("resolution").asInt(), n.get("n_segments").asInt(),
-                    n.get("compactness").asDouble(), n.get("max_iter").asInt(), n.get("tr").asInt(),
-                    n.get("min_size_factor").asDouble(), n.get("max_size_factor").asDouble(),
-                    SliceMode.valueOf(n.get("mode").asText().toUpperCase(Locale.ROOT)),
-                    "uint8".equals(n.get("input").asText()),
-                    slic == null ? org.umsynth.model.um.SlicMode.EXACT
-                            : org.umsynth.model.um.SlicMode.valueOf(slic.asText().toUpperCase(Locale.ROOT)));
+            return UmParams.fromDescription(json);
         } catch (IOException | RuntimeException e) {
             throw new IOException("discriminator checkpoint " + checkpoint + ": config key '" + UM_PARAMS_KEY
                     + "' is not UM parameters JSON: " + e.getMessage(), e);

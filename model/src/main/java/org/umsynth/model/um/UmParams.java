@@ -84,6 +84,20 @@ public record UmParams(int resolution, int nSegments, double compactness, int ma
                 mode.name().toLowerCase(Locale.ROOT), uint8Input ? "uint8" : "float", slicMode.key());
     }
 
+    /**
+     * Reads {@link #describe()}'s JSON back (the masks table's {@code params} column). Masks written before the
+     * SLIC mode was recorded used the exact (scikit-image) SLIC.
+     */
+    public static UmParams fromDescription(String json) throws java.io.IOException {
+        org.nd4j.shade.jackson.databind.JsonNode n = new org.nd4j.shade.jackson.databind.ObjectMapper().readTree(json);
+        org.nd4j.shade.jackson.databind.JsonNode slic = n.get("slic_mode");
+        return new UmParams(n.get("resolution").asInt(), n.get("n_segments").asInt(), n.get("compactness").asDouble(),
+                n.get("max_iter").asInt(), n.get("tr").asInt(), n.get("min_size_factor").asDouble(),
+                n.get("max_size_factor").asDouble(), SliceMode.valueOf(n.get("mode").asText().toUpperCase(Locale.ROOT)),
+                "uint8".equals(n.get("input").asText()),
+                slic == null ? SlicMode.EXACT : SlicMode.valueOf(slic.asText().toUpperCase(Locale.ROOT)));
+    }
+
     private static String num(double v) {
         return v == Math.rint(v) && Math.abs(v) < 1e15 ? Long.toString((long) v) : Double.toString(v);
     }
