@@ -1,12 +1,18 @@
 package org.umsynth.model.metrics;
 
+import static org.bytedeco.openblas.global.openblas.CblasColMajor;
 import static org.bytedeco.openblas.global.openblas.CblasNoTrans;
-import static org.bytedeco.openblas.global.openblas.CblasRowMajor;
 import static org.bytedeco.openblas.global.openblas.CblasTrans;
-import static org.bytedeco.openblas.global.openblas.LAPACK_ROW_MAJOR;
+import static org.bytedeco.openblas.global.openblas.LAPACK_COL_MAJOR;
 import static org.bytedeco.openblas.global.openblas.LAPACKE_dpstrf;
 import static org.bytedeco.openblas.global.openblas.LAPACKE_dsyevd;
 import static org.bytedeco.openblas.global.openblas.cblas_dgemm;
+
+import java.util.Arrays;
+import java.util.SplittableRandom;
+import org.bytedeco.javacpp.DoublePointer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Frechet distance between two Gaussians fitted to feature sets (FID):
@@ -16,23 +22,28 @@ import static org.bytedeco.openblas.global.openblas.cblas_dgemm;
  * matrix {@code sqrt(S1) S2 sqrt(S1)}; no general (non-symmetric, complex) {@code sqrtm}. We obtain
  * exactly those eigenvalues without forming {@code sqrt(S1)}: for any factor {@code S1 = F F^T},
  * {@code F^T S2 F} has the same non-zero eigenvalues as {@code S2 F F^T = S2 S1}, hence as
- * {@code sqrt(S1) S2 sqrt(S1)} (take {@code F = sqrt(S1)} to see it). F comes from LAPACK's
+ * {@code sqrt(S1) S2 sqrt(S1)} (take {@code F = sqrt(S1)} to see it). F = P L comes from LAPACK's
  * pivoted Cholesky for semi-definite matrices ({@code dpstrf}, rank-revealing with its default
  * tolerance {@code d * eps * max(diag)}), so rank-deficient covariances (N < d) need no diagonal
- * offset; {@code F^T S2 F} (r x r, r = rank S1) by two {@code dgemm}; its eigenvalues by
- * {@code dsyevd} without eigenvectors; eigenvalues under {@code r * eps * max|lambda|} count as 0,
- * the rest enter as {@code sqrt}. All float64, OpenBLAS through the JavaCPP preset ND4J ships.
+ * offset. {@code G = F^T S2 F = L^T (P^T S2 P) L} (r x r, r = rank S1) by {@code dgemm} on blocks
+ * that skip L's zero triangle, lower half of G only ({@code 4/3 d^3} flops instead of {@code 4 d^3});
+ * its eigenvalues without eigenvectors by {@link SymmetricEigenvalues} (band reduction with BLAS-3,
+ * then {@code dsbtrd} and {@code dsterf}; ~3x faster than {@code dsyevd} at d = 2048);
+ * eigenvalues under {@code r * eps * max|lambda|} count as 0, the rest enter as {@code sqrt}. All
+ * float64, OpenBLAS through the JavaCPP preset ND4J ships.
  *
- * <p>Why no eigenvectors: on AVX-512 CPUs the OpenBLAS 0.3.19 bundled with ND4J M2.1 returns wrong
- * eigenvectors from {@code dsyev}/{@code dsyevd} for d >= ~100 (eigenvalues stay right; it is fine
- * with {@code OPENBLAS_CORETYPE=Haswell}). Eigenvalues only, plus a factor checked against S1,
- * avoid that path; the results are verified (factor residual, trace and Frobenius invariants of
- * the spectrum) and a failed check throws instead of returning a wrong FID. ({@code dsyevd_2stage}
- * in the same build returns wrong eigenvalues: not used.)
+ * <p>Guards: the bundled OpenBLAS 0.3.19 computes wrong products in {@code dsymm} and {@code dtrmm}
+ * on AVX-512 CPUs (hence wrong eigenvectors from {@code dsyev}/{@code dsyevd} for d >= ~100 and
+ * wrong eigenvalues from {@code dsyevd_2stage}; fine with {@code OPENBLAS_CORETYPE=Haswell}); we use
+ * neither, and verify what we use: the factor and G against random probes (O(d^2), in Java), the
+ * spectrum against G's trace and Frobenius norm. If the spectrum check fails, the eigenvalues are
+ * recomputed by LAPACK's one-stage {@code dsyevd} (the previous method) and checked again; a second
+ * failure throws instead of returning a wrong FID.
  */
 public final class FrechetDistance {
     private FrechetDistance() {}
 
+    private static final Logger LOG = LoggerFactory.getLogger(FrechetDistance.class);
     private static final double EPSILON = Math.ulp(1.0);
 
     /** The distance and its terms. */
@@ -45,8 +56,17 @@ public final class FrechetDistance {
         return between(a.mean(), a.covariance(), b.mean(), b.covariance());
     }
 
-    /** Covariances are full symmetric d x d row-major arrays (not modified). */
+    /** Covariances are full symmetric d x d arrays (not modified; row- or column-major alike). */
     public static Result between(double[] mu1, double[] cov1, double[] mu2, double[] cov2) {
+        return between(mu1, cov1, mu2, cov2, SymmetricEigenvalues.DEFAULT_BANDWIDTH, null);
+    }
+
+    /**
+     * As {@link #between(double[], double[], double[], double[])}; {@code bandwidth} of the band
+     * reduction, 0 for LAPACK's one-stage {@code dsyevd}; {@code stageNanos} (length 4, may be null)
+     * receives the time of the factor, of G, and of the two eigenvalue stages (bench/metrics).
+     */
+    static Result between(double[] mu1, double[] cov1, double[] mu2, double[] cov2, int bandwidth, long[] stageNanos) {
         int d = mu1.length;
         if (mu2.length != d || cov1.length != d * d || cov2.length != d * d) {
             throw new IllegalArgumentException("inconsistent shapes for dimension " + d);
@@ -60,13 +80,19 @@ public final class FrechetDistance {
         for (int i = 0; i < d; i++) {
             trace += cov1[i * d + i] + cov2[i * d + i];
         }
+        long[] nanos = stageNanos != null ? stageNanos : new long[4];
+        long t0 = System.nanoTime();
         Factor f = semidefiniteFactor(cov1, d);
-        double traceSqrt = f.rank == 0 ? 0.0 : traceSqrtOfCongruence(f, cov2, d);
+        nanos[0] = System.nanoTime() - t0;
+        double traceSqrt = f.rank == 0 ? 0.0 : traceSqrtOfCongruence(f, cov2, d, bandwidth, nanos);
         return new Result(meanTerm + trace - 2 * traceSqrt, meanTerm, trace, traceSqrt, f.rank);
     }
 
-    /** {@code S = F F^T}, F row-major d x rank. */
-    record Factor(double[] f, int rank) {}
+    /**
+     * {@code S = F F^T} with {@code F = P L}: {@code lower} column-major d x d, lower triangular, zero
+     * above the diagonal and in columns >= rank; row j of L is row {@code pivot[j]} of F.
+     */
+    record Factor(double[] lower, int[] pivot, int rank) {}
 
     static Factor semidefiniteFactor(double[] s, int d) {
         double maxDiag = 0;
@@ -74,103 +100,242 @@ public final class FrechetDistance {
             maxDiag = Math.max(maxDiag, s[i * d + i]);
         }
         if (maxDiag <= 0) {
-            return new Factor(new double[0], 0);
+            return new Factor(new double[0], new int[0], 0);
         }
-        double[] a = s.clone();
+        double[] a = s.clone(); // symmetric: the same matrix column-major, no LAPACKE transposition
         int[] piv = new int[d];
         int[] rank = new int[1];
-        int info = LAPACKE_dpstrf(LAPACK_ROW_MAJOR, (byte) 'L', d, a, d, piv, rank, -1.0);
+        int info = LAPACKE_dpstrf(LAPACK_COL_MAJOR, (byte) 'L', d, a, d, piv, rank, -1.0);
         if (info < 0) {
             throw new IllegalStateException("dpstrf: illegal argument " + (-info));
         }
         int r = rank[0];
-        // P^T S P = L L^T  =>  S = (P L)(P L)^T; row j of L is row piv[j]-1 of F; columns >= r are not factored
-        double[] f = new double[d * r];
         for (int j = 0; j < d; j++) {
-            int row = piv[j] - 1;
-            for (int k = 0; k <= Math.min(j, r - 1); k++) {
-                f[row * r + k] = a[j * d + k];
-            }
+            piv[j]--;
         }
-        // check S x == F (F^T x) for two fixed +-1 probes: O(d^2), catches a broken factor with certainty
-        // for all practical purposes, where a full F F^T product would cost as much as the rest
+        // P^T S P = L L^T; columns >= r (the unfactored trailing block) and the upper triangle are zeroed
+        for (int k = 0; k < d; k++) {
+            Arrays.fill(a, k * d, k >= r ? (k + 1) * d : k * d + k, 0.0);
+        }
+        // S x == F (F^T x) for two random +-1 probes: O(d^2), catches a broken factor with certainty for
+        // all practical purposes, where a full F F^T product would cost as much as the rest
         double worst = 0;
-        java.util.SplittableRandom rnd = new java.util.SplittableRandom(17);
+        SplittableRandom rnd = new SplittableRandom(17);
         double[] x = new double[d];
-        double[] ftx = new double[r];
+        double[] y = new double[d];
         for (int probe = 0; probe < 2; probe++) {
             for (int i = 0; i < d; i++) {
                 x[i] = rnd.nextBoolean() ? 1.0 : -1.0;
             }
-            java.util.Arrays.fill(ftx, 0.0);
             for (int i = 0; i < d; i++) {
-                for (int k = 0; k < r; k++) {
-                    ftx[k] += f[i * r + k] * x[i];
-                }
+                y[i] = x[piv[i]];
             }
-            for (int i = 0; i < d; i++) {
-                double sx = 0, ffx = 0;
-                for (int j = 0; j < d; j++) {
-                    sx += s[i * d + j] * x[j];
+            double[] lly = lowerTimes(a, d, r, lowerTransposeTimes(a, d, r, y));
+            for (int j = 0; j < d; j++) {
+                double sx = 0;
+                int row = piv[j] * d;
+                for (int i = 0; i < d; i++) {
+                    sx += s[row + i] * x[i];
                 }
-                for (int k = 0; k < r; k++) {
-                    ffx += f[i * r + k] * ftx[k];
-                }
-                worst = Math.max(worst, Math.abs(sx - ffx));
+                worst = Math.max(worst, Math.abs(sx - lly[j]));
             }
         }
         if (!(worst <= 1e-9 * maxDiag * d)) {
             throw new IllegalStateException("covariance factor check failed (residual " + worst + " vs max variance " + maxDiag
                     + "): the BLAS/LAPACK build gives wrong results on this CPU; try OPENBLAS_CORETYPE=Haswell");
         }
-        return new Factor(f, r);
+        return new Factor(a, piv, r);
     }
 
-    static double traceSqrtOfCongruence(Factor factor, double[] s2, int d) {
+    /** {@code L^T y} for the first r columns of the column-major lower triangular L (length r). */
+    private static double[] lowerTransposeTimes(double[] l, int d, int r, double[] y) {
+        double[] z = new double[r];
+        for (int k = 0; k < r; k++) {
+            double acc = 0;
+            for (int i = k; i < d; i++) {
+                acc += l[k * d + i] * y[i];
+            }
+            z[k] = acc;
+        }
+        return z;
+    }
+
+    /** {@code L z} for the first r columns of the column-major lower triangular L (length d). */
+    private static double[] lowerTimes(double[] l, int d, int r, double[] z) {
+        double[] out = new double[d];
+        for (int k = 0; k < r; k++) {
+            double zk = z[k];
+            for (int i = k; i < d; i++) {
+                out[i] += l[k * d + i] * zk;
+            }
+        }
+        return out;
+    }
+
+    /** Block size of the triangular products in {@link #congruence}. */
+    private static final int BLOCK = 256;
+
+    /**
+     * Lower triangle (and diagonal blocks) of {@code G = L^T S L}, r x r column-major at {@code g}, for
+     * L d x d lower triangular with zero columns >= r, S symmetric d x d; {@code t} holds d x r. By
+     * dgemm only (dsymm/dtrmm are wrong in the bundled OpenBLAS on AVX-512), skipping L's zeros:
+     * {@code T(:, J) = S(:, J0:) L(J0:, J)}, then {@code G(I, :I1) = L(I0:, I)^T T(I0:, :I1)}.
+     */
+    static void congruence(DoublePointer lower, DoublePointer s, int d, int r, DoublePointer t, DoublePointer g) {
+        for (int j0 = 0; j0 < r; j0 += BLOCK) {
+            int w = Math.min(BLOCK, r - j0);
+            cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, d, w, d - j0, 1.0,
+                    offset(s, (long) j0 * d), d, offset(lower, (long) j0 * d + j0), d, 0.0, offset(t, (long) j0 * d), d);
+        }
+        for (int i0 = 0; i0 < r; i0 += BLOCK) {
+            int w = Math.min(BLOCK, r - i0);
+            cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, w, i0 + w, d - i0, 1.0,
+                    offset(lower, (long) i0 * d + i0), d, offset(t, i0), d, 0.0, offset(g, i0), r);
+        }
+    }
+
+    private static DoublePointer offset(DoublePointer p, long elements) {
+        return new DoublePointer(p).position(p.position() + elements);
+    }
+
+    static double traceSqrtOfCongruence(Factor factor, double[] s2, int d, int bandwidth, long[] nanos) {
         int r = factor.rank;
-        double[] t = new double[d * r];
-        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, d, r, d, 1.0, s2, d, factor.f, r, 0.0, t, r);
+        int[] piv = factor.pivot;
+        long t0 = System.nanoTime();
+        // S = P^T S2 P, column-major: S(i, j) = S2(piv[i], piv[j])
+        double[] permuted = new double[d * d];
+        for (int j = 0; j < d; j++) {
+            int row = piv[j] * d;
+            for (int i = 0; i < d; i++) {
+                permuted[j * d + i] = s2[row + piv[i]];
+            }
+        }
         double[] g = new double[r * r];
-        cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, r, r, d, 1.0, factor.f, r, t, r, 0.0, g, r);
-        double trace = 0, frob = 0;
-        for (int i = 0; i < r; i++) {
+        try (DoublePointer lp = new DoublePointer(factor.lower);
+             DoublePointer sp = new DoublePointer(permuted);
+             DoublePointer tp = new DoublePointer((long) d * r);
+             DoublePointer gp = new DoublePointer((long) r * r)) {
+            congruence(lp, sp, d, r, tp, gp);
+            gp.get(g);
+            nanos[1] = System.nanoTime() - t0;
+            // only the lower triangle of g is valid (what dsyevd 'L' and the band reduction read)
+            double traceG = 0, frob = 0, maxDiag = 0;
             for (int j = 0; j < r; j++) {
-                double sym = 0.5 * (g[i * r + j] + g[j * r + i]);
-                frob += sym * sym;
+                double gjj = g[j * r + j];
+                traceG += gjj;
+                frob += gjj * gjj;
+                maxDiag = Math.max(maxDiag, Math.abs(gjj));
+                for (int i = j + 1; i < r; i++) {
+                    double v = g[j * r + i];
+                    frob += 2 * v * v;
+                }
             }
-            trace += g[i * r + i];
+            checkCongruence(g, factor, permuted, d, maxDiag);
+            double[] ev;
+            if (bandwidth > 0) {
+                long[] stages = new long[2];
+                ev = SymmetricEigenvalues.ofLower(gp, r, r, bandwidth, stages);
+                nanos[2] = stages[0];
+                nanos[3] = stages[1];
+                if (spectrumViolation(ev, traceG, frob) != null) {
+                    LOG.warn("band-reduction eigenvalues fail the invariant check ({}); falling back to dsyevd",
+                            spectrumViolation(ev, traceG, frob));
+                    ev = oneStageEigenvalues(g, r);
+                }
+            } else {
+                long t2 = System.nanoTime();
+                ev = oneStageEigenvalues(g, r);
+                nanos[2] = System.nanoTime() - t2;
+                nanos[3] = 0;
+            }
+            String violation = spectrumViolation(ev, traceG, frob);
+            if (violation != null) {
+                throw new IllegalStateException("eigenvalue invariants violated (" + violation
+                        + "): the LAPACK build gives wrong results on this CPU; try OPENBLAS_CORETYPE=Haswell");
+            }
+            double max = 0;
+            for (double v : ev) {
+                max = Math.max(max, Math.abs(v));
+            }
+            // Eigenvalues below the rounding level are zeros of a rank-deficient product; their square
+            // roots would otherwise add sqrt(eps * |M|) of noise each.
+            double floor = max * r * EPSILON;
+            double traceSqrt = 0;
+            for (double v : ev) {
+                traceSqrt += v > floor ? Math.sqrt(v) : 0.0;
+            }
+            return traceSqrt;
         }
-        double[] work = g.clone();
+    }
+
+    /** G x == L^T (S (L x)) for one random +-1 probe, in Java: O(d^2); g holds G's lower triangle. */
+    private static void checkCongruence(double[] g, Factor factor, double[] s, int d, double maxDiag) {
+        int r = factor.rank;
+        SplittableRandom rnd = new SplittableRandom(29);
+        double[] x = new double[r];
         for (int i = 0; i < r; i++) {
-            for (int j = 0; j < i; j++) {
-                double sym = 0.5 * (work[i * r + j] + work[j * r + i]);
-                work[i * r + j] = sym;
-                work[j * r + i] = sym;
-            }
+            x[i] = rnd.nextBoolean() ? 1.0 : -1.0;
         }
+        double[] lx = lowerTimes(factor.lower, d, r, x);
+        double[] slx = new double[d];
+        for (int j = 0; j < d; j++) { // S symmetric: column j dotted with Lx
+            double acc = 0;
+            for (int i = 0; i < d; i++) {
+                acc += s[j * d + i] * lx[i];
+            }
+            slx[j] = acc;
+        }
+        double[] expected = lowerTransposeTimes(factor.lower, d, r, slx);
+        double[] gx = new double[r];
+        for (int j = 0; j < r; j++) { // symmetric product from the lower triangle, column by column
+            double xj = x[j], acc = g[j * r + j] * xj;
+            for (int i = j + 1; i < r; i++) {
+                double v = g[j * r + i];
+                gx[i] += v * xj;
+                acc += v * x[i];
+            }
+            gx[j] += acc;
+        }
+        double worst = 0;
+        for (int j = 0; j < r; j++) {
+            worst = Math.max(worst, Math.abs(gx[j] - expected[j]));
+        }
+        if (!(worst <= 1e-9 * maxDiag * r)) {
+            throw new IllegalStateException("F^T S2 F check failed (residual " + worst + " vs max diagonal " + maxDiag
+                    + "): the BLAS build gives wrong results on this CPU; try OPENBLAS_CORETYPE=Haswell");
+        }
+    }
+
+    /**
+     * LAPACK's one-stage {@code dsyevd} without eigenvectors (the method before the band reduction) on
+     * the lower triangle of the column-major r x r {@code lower} (not modified).
+     */
+    static double[] oneStageEigenvalues(double[] lower, int r) {
+        double[] work = lower.clone();
         double[] ev = new double[r];
-        int info = LAPACKE_dsyevd(LAPACK_ROW_MAJOR, (byte) 'N', (byte) 'U', r, work, r, ev);
+        int info = LAPACKE_dsyevd(LAPACK_COL_MAJOR, (byte) 'N', (byte) 'L', r, work, r, ev);
         if (info != 0) {
             throw new IllegalStateException("dsyevd failed: info " + info);
         }
-        double sum = 0, sumSq = 0, max = 0;
+        return ev;
+    }
+
+    /** Null if sum and sum of squares of the eigenvalues match the trace and squared Frobenius norm. */
+    static String spectrumViolation(double[] ev, double trace, double frobSquared) {
+        double sum = 0, sumSq = 0;
         for (double v : ev) {
+            if (!Double.isFinite(v)) {
+                return "non-finite eigenvalue " + v;
+            }
             sum += v;
             sumSq += v * v;
-            max = Math.max(max, Math.abs(v));
         }
-        double scale = Math.max(Math.abs(trace), Math.sqrt(frob));
-        if (Math.abs(sum - trace) > 1e-9 * scale * Math.sqrt(r) || Math.abs(Math.sqrt(sumSq) - Math.sqrt(frob)) > 1e-9 * Math.sqrt(frob) * Math.sqrt(r)) {
-            throw new IllegalStateException("eigenvalue invariants violated (trace " + trace + " vs " + sum
-                    + "): the LAPACK build gives wrong results on this CPU; try OPENBLAS_CORETYPE=Haswell");
+        double frob = Math.sqrt(frobSquared);
+        double rootR = Math.sqrt(ev.length);
+        double scale = Math.max(Math.abs(trace), frob);
+        if (Math.abs(sum - trace) > 1e-9 * scale * rootR || Math.abs(Math.sqrt(sumSq) - frob) > 1e-9 * frob * rootR) {
+            return "trace " + trace + " vs sum " + sum + ", Frobenius " + frob + " vs " + Math.sqrt(sumSq);
         }
-        // Eigenvalues below the rounding level are zeros of a rank-deficient product; their square
-        // roots would otherwise add sqrt(eps * |M|) of noise each.
-        double floor = max * r * EPSILON;
-        double traceSqrt = 0;
-        for (double v : ev) {
-            traceSqrt += v > floor ? Math.sqrt(v) : 0.0;
-        }
-        return traceSqrt;
+        return null;
     }
 }

@@ -5,10 +5,10 @@ import static org.bytedeco.openblas.global.openblas.CblasLower;
 import static org.bytedeco.openblas.global.openblas.CblasNoTrans;
 import static org.bytedeco.openblas.global.openblas.CblasTrans;
 import static org.bytedeco.openblas.global.openblas.LAPACK_COL_MAJOR;
-import static org.bytedeco.openblas.global.openblas.LAPACKE_dgeqrf;
-import static org.bytedeco.openblas.global.openblas.LAPACKE_dlacpy;
-import static org.bytedeco.openblas.global.openblas.LAPACKE_dlarft;
-import static org.bytedeco.openblas.global.openblas.LAPACKE_dlaset;
+import static org.bytedeco.openblas.global.openblas.LAPACKE_dgeqrf_work;
+import static org.bytedeco.openblas.global.openblas.LAPACKE_dlacpy_work;
+import static org.bytedeco.openblas.global.openblas.LAPACKE_dlarft_work;
+import static org.bytedeco.openblas.global.openblas.LAPACKE_dlaset_work;
 import static org.bytedeco.openblas.global.openblas.LAPACKE_dsbtrd;
 import static org.bytedeco.openblas.global.openblas.LAPACKE_dsterf;
 import static org.bytedeco.openblas.global.openblas.cblas_dgemm;
@@ -31,14 +31,16 @@ import org.bytedeco.javacpp.DoublePointer;
  * </ol>
  * Why not LAPACK's one-stage {@code dsytrd} (inside {@code dsyevd}): half of its flops are
  * matrix-vector products ({@code dsymv}) bound by memory bandwidth, ~1.3 s at n = 2048 on one core.
+ * LAPACKE's {@code _work} entry points throughout: the plain ones scan whole arguments for NaN, including
+ * the triangle that is not referenced (uninitialised or stale memory here).
  * Why not LAPACK's own two-stage driver: {@code dsyevd_2stage} of the bundled OpenBLAS 0.3.19 returns
  * wrong eigenvalues on AVX-512 CPUs. Callers check the spectrum (trace and Frobenius invariants).
  */
 final class SymmetricEigenvalues {
     private SymmetricEigenvalues() {}
 
-    /** Half-bandwidth of the intermediate band matrix: measured best at n = 2048 (bench/metrics). */
-    static final int DEFAULT_BANDWIDTH = 64;
+    /** Half-bandwidth of the intermediate band matrix: 32-48 measured best at n = 2048 (bench/metrics README). */
+    static final int DEFAULT_BANDWIDTH = 48;
 
     /**
      * Eigenvalues, ascending, of the n x n symmetric matrix whose lower triangle is stored column-major
@@ -84,6 +86,7 @@ final class SymmetricEigenvalues {
              DoublePointer m = new DoublePointer((long) kd * kd);
              DoublePointer tm = new DoublePointer((long) kd * kd);
              DoublePointer tau = new DoublePointer(kd);
+             DoublePointer qrWork = new DoublePointer((long) QR_WORK_PER_COLUMN * kd);
              DoublePointer block = new DoublePointer((long) SYMMETRIC_BLOCK * SYMMETRIC_BLOCK)) {
             // panel: columns k..k+kd-1, rows k+kd..n-1 (all of it lies outside the band)
             for (int k = 0; k + kd + 1 < n; k += kd) {
@@ -91,13 +94,13 @@ final class SymmetricEigenvalues {
                 int rows = n - top;
                 int reflectors = Math.min(rows, kd);
                 DoublePointer panel = at(a, base, top, k, lda);
-                check("dgeqrf", LAPACKE_dgeqrf(LAPACK_COL_MAJOR, rows, kd, panel, lda, tau));
+                check("dgeqrf", LAPACKE_dgeqrf_work(LAPACK_COL_MAJOR, rows, kd, panel, lda, tau, qrWork, QR_WORK_PER_COLUMN * kd));
                 // V: unit lower trapezoidal rows x reflectors, explicit zeros and ones above
-                check("dlacpy", LAPACKE_dlacpy(LAPACK_COL_MAJOR, (byte) 'L', rows, reflectors, panel, lda, v, rows));
-                check("dlaset", LAPACKE_dlaset(LAPACK_COL_MAJOR, (byte) 'U', reflectors, reflectors, 0.0, 1.0, v, rows));
+                check("dlacpy", LAPACKE_dlacpy_work(LAPACK_COL_MAJOR, (byte) 'L', rows, reflectors, panel, lda, v, rows));
+                check("dlaset", LAPACKE_dlaset_work(LAPACK_COL_MAJOR, (byte) 'U', reflectors, reflectors, 0.0, 1.0, v, rows));
                 // T upper triangular with explicit zeros below, so that dgemm can apply it
-                check("dlaset", LAPACKE_dlaset(LAPACK_COL_MAJOR, (byte) 'A', reflectors, reflectors, 0.0, 0.0, t, kd));
-                check("dlarft", LAPACKE_dlarft(LAPACK_COL_MAJOR, (byte) 'F', (byte) 'C', rows, reflectors, v, rows, tau, t, kd));
+                check("dlaset", LAPACKE_dlaset_work(LAPACK_COL_MAJOR, (byte) 'A', reflectors, reflectors, 0.0, 0.0, t, kd));
+                check("dlarft", LAPACKE_dlarft_work(LAPACK_COL_MAJOR, (byte) 'F', (byte) 'C', rows, reflectors, v, rows, tau, t, kd));
                 DoublePointer trailing = at(a, base, top, top, lda);
                 // X = A22 (V T)
                 cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, rows, reflectors, reflectors, 1.0, v, rows, t, kd, 0.0, vt, rows);
@@ -111,6 +114,9 @@ final class SymmetricEigenvalues {
             }
         }
     }
+
+    /** dgeqrf workspace per panel column: its block size (32) at least. */
+    private static final int QR_WORK_PER_COLUMN = 64;
 
     /** Block size of {@link #symmetricTimes}. */
     private static final int SYMMETRIC_BLOCK = 256;
@@ -128,11 +134,11 @@ final class SymmetricEigenvalues {
             DoublePointer bj = new DoublePointer(b).position(bBase + j);
             DoublePointer cj = new DoublePointer(c).position(cBase + j);
             // diagonal block, made full: lower part into the buffer, mirrored by a second product
-            check("dlaset", LAPACKE_dlaset(LAPACK_COL_MAJOR, (byte) 'U', w, w, 0.0, 0.0, block, w));
-            check("dlacpy", LAPACKE_dlacpy(LAPACK_COL_MAJOR, (byte) 'L', w, w, new DoublePointer(s).position(sBase + (long) j * lds + j), lds, block, w));
+            check("dlaset", LAPACKE_dlaset_work(LAPACK_COL_MAJOR, (byte) 'U', w, w, 0.0, 0.0, block, w));
+            check("dlacpy", LAPACKE_dlacpy_work(LAPACK_COL_MAJOR, (byte) 'L', w, w, new DoublePointer(s).position(sBase + (long) j * lds + j), lds, block, w));
             // C_j = L_jj B_j (overwrites C_j), then + (L_jj - diag)^T B_j
             cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, w, k, w, 1.0, block, w, bj, n, 0.0, cj, n);
-            check("dlaset", LAPACKE_dlaset(LAPACK_COL_MAJOR, (byte) 'U', w, w, 0.0, 0.0, block, w));
+            check("dlaset", LAPACKE_dlaset_work(LAPACK_COL_MAJOR, (byte) 'U', w, w, 0.0, 0.0, block, w));
             cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, w, k, w, 1.0, block, w, bj, n, 1.0, cj, n);
             if (below > 0) {
                 DoublePointer sBelow = new DoublePointer(s).position(sBase + (long) j * lds + j + w);
