@@ -4,13 +4,16 @@ import static org.bytedeco.openblas.global.openblas.CblasColMajor;
 import static org.bytedeco.openblas.global.openblas.CblasNoTrans;
 import static org.bytedeco.openblas.global.openblas.CblasTrans;
 import static org.bytedeco.openblas.global.openblas.LAPACK_COL_MAJOR;
+import static org.bytedeco.openblas.global.openblas.LAPACKE_dlaset_work;
 import static org.bytedeco.openblas.global.openblas.LAPACKE_dpstrf;
 import static org.bytedeco.openblas.global.openblas.LAPACKE_dsyevd;
 import static org.bytedeco.openblas.global.openblas.cblas_dgemm;
 
+import java.nio.DoubleBuffer;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 import org.bytedeco.javacpp.DoublePointer;
+import org.bytedeco.javacpp.IntPointer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,9 +38,9 @@ import org.slf4j.LoggerFactory;
  * <p>Guards: the bundled OpenBLAS 0.3.19 computes wrong products in {@code dsymm} and {@code dtrmm}
  * on AVX-512 CPUs (hence wrong eigenvectors from {@code dsyev}/{@code dsyevd} for d >= ~100 and
  * wrong eigenvalues from {@code dsyevd_2stage}; fine with {@code OPENBLAS_CORETYPE=Haswell}); we use
- * neither, and verify what we use: the factor and G against random probes (O(d^2), in Java), the
- * spectrum against G's trace and Frobenius norm. If the spectrum check fails, the eigenvalues are
- * recomputed by LAPACK's one-stage {@code dsyevd} (the previous method) and checked again; a second
+ * neither, and verify what we use: the factor and G against a Gaussian probe (O(d^2), in Java), the
+ * spectrum against G's trace and Frobenius norm. If the spectrum check fails, G is recomputed and its
+ * eigenvalues by LAPACK's one-stage {@code dsyevd} (the previous method) and checked again; a second
  * failure throws instead of returning a wrong FID.
  */
 public final class FrechetDistance {
@@ -82,17 +85,27 @@ public final class FrechetDistance {
         }
         long[] nanos = stageNanos != null ? stageNanos : new long[4];
         long t0 = System.nanoTime();
-        Factor f = semidefiniteFactor(cov1, d);
-        nanos[0] = System.nanoTime() - t0;
-        double traceSqrt = f.rank == 0 ? 0.0 : traceSqrtOfCongruence(f, cov2, d, bandwidth, nanos);
-        return new Result(meanTerm + trace - 2 * traceSqrt, meanTerm, trace, traceSqrt, f.rank);
+        try (Factor f = semidefiniteFactor(cov1, d)) {
+            nanos[0] = System.nanoTime() - t0;
+            double traceSqrt = f.rank == 0 ? 0.0 : traceSqrtOfCongruence(f, cov2, bandwidth, nanos);
+            return new Result(meanTerm + trace - 2 * traceSqrt, meanTerm, trace, traceSqrt, f.rank);
+        }
     }
 
     /**
-     * {@code S = F F^T} with {@code F = P L}: {@code lower} column-major d x d, lower triangular, zero
-     * above the diagonal and in columns >= rank; row j of L is row {@code pivot[j]} of F.
+     * {@code S = F F^T} with {@code F = P L}: {@code lower} column-major d x d in native memory, lower
+     * triangular, zero above the diagonal and in columns >= rank; row j of L is row {@code pivot[j]} of F.
      */
-    record Factor(double[] lower, int[] pivot, int rank) {}
+    record Factor(DoublePointer lower, int[] pivot, int rank, int dim) implements AutoCloseable {
+        DoubleBuffer view() {
+            return lower.asBuffer();
+        }
+
+        @Override
+        public void close() {
+            lower.close();
+        }
+    }
 
     static Factor semidefiniteFactor(double[] s, int d) {
         double maxDiag = 0;
@@ -100,60 +113,70 @@ public final class FrechetDistance {
             maxDiag = Math.max(maxDiag, s[i * d + i]);
         }
         if (maxDiag <= 0) {
-            return new Factor(new double[0], new int[0], 0);
+            return new Factor(new DoublePointer(1), new int[0], 0, d);
         }
-        double[] a = s.clone(); // symmetric: the same matrix column-major, no LAPACKE transposition
-        int[] piv = new int[d];
-        int[] rank = new int[1];
-        int info = LAPACKE_dpstrf(LAPACK_COL_MAJOR, (byte) 'L', d, a, d, piv, rank, -1.0);
-        if (info < 0) {
-            throw new IllegalStateException("dpstrf: illegal argument " + (-info));
+        // symmetric: the same matrix column-major, so no LAPACKE transposition
+        Factor factor;
+        DoublePointer a = new DoublePointer(s);
+        try (IntPointer pivots = new IntPointer(d); IntPointer rank = new IntPointer(1)) {
+            int info = LAPACKE_dpstrf(LAPACK_COL_MAJOR, (byte) 'L', d, a, d, pivots, rank, -1.0);
+            if (info < 0) {
+                a.close();
+                throw new IllegalStateException("dpstrf: illegal argument " + (-info));
+            }
+            int[] piv = new int[d];
+            pivots.get(piv);
+            for (int j = 0; j < d; j++) {
+                piv[j]--;
+            }
+            factor = new Factor(a, piv, rank.get(), d);
         }
-        int r = rank[0];
-        for (int j = 0; j < d; j++) {
-            piv[j]--;
+        int r = factor.rank;
+        // P^T S P = L L^T; the upper triangle and the columns >= r (the unfactored trailing block) are zeroed
+        if (d > 1) {
+            LAPACKE_dlaset_work(LAPACK_COL_MAJOR, (byte) 'U', d - 1, d - 1, 0.0, 0.0, new DoublePointer(a).position(d), d);
         }
-        // P^T S P = L L^T; columns >= r (the unfactored trailing block) and the upper triangle are zeroed
-        for (int k = 0; k < d; k++) {
-            Arrays.fill(a, k * d, k >= r ? (k + 1) * d : k * d + k, 0.0);
+        if (r < d) {
+            LAPACKE_dlaset_work(LAPACK_COL_MAJOR, (byte) 'A', d, d - r, 0.0, 0.0, new DoublePointer(a).position((long) r * d), d);
         }
-        // S x == F (F^T x) for two random +-1 probes: O(d^2), catches a broken factor with certainty for
-        // all practical purposes, where a full F F^T product would cost as much as the rest
-        double worst = 0;
+        // S x == F (F^T x) for a Gaussian probe x: O(d^2), in Java; a wrong factor passes with probability 0,
+        // where a full F F^T product would cost as much as the rest
         SplittableRandom rnd = new SplittableRandom(17);
         double[] x = new double[d];
+        for (int i = 0; i < d; i++) {
+            x[i] = rnd.nextGaussian();
+        }
         double[] y = new double[d];
-        for (int probe = 0; probe < 2; probe++) {
+        for (int i = 0; i < d; i++) {
+            y[i] = x[factor.pivot[i]];
+        }
+        DoubleBuffer l = factor.view();
+        double[] lly = lowerTimes(l, d, r, lowerTransposeTimes(l, d, r, y));
+        double worst = 0;
+        for (int j = 0; j < d; j++) {
+            double sx = 0;
+            int row = factor.pivot[j] * d;
             for (int i = 0; i < d; i++) {
-                x[i] = rnd.nextBoolean() ? 1.0 : -1.0;
+                sx += s[row + i] * x[i];
             }
-            for (int i = 0; i < d; i++) {
-                y[i] = x[piv[i]];
-            }
-            double[] lly = lowerTimes(a, d, r, lowerTransposeTimes(a, d, r, y));
-            for (int j = 0; j < d; j++) {
-                double sx = 0;
-                int row = piv[j] * d;
-                for (int i = 0; i < d; i++) {
-                    sx += s[row + i] * x[i];
-                }
-                worst = Math.max(worst, Math.abs(sx - lly[j]));
-            }
+            worst = Math.max(worst, Math.abs(sx - lly[j]));
         }
         if (!(worst <= 1e-9 * maxDiag * d)) {
+            factor.close();
             throw new IllegalStateException("covariance factor check failed (residual " + worst + " vs max variance " + maxDiag
                     + "): the BLAS/LAPACK build gives wrong results on this CPU; try OPENBLAS_CORETYPE=Haswell");
         }
-        return new Factor(a, piv, r);
+        return factor;
     }
 
     /** {@code L^T y} for the first r columns of the column-major lower triangular L (length r). */
-    private static double[] lowerTransposeTimes(double[] l, int d, int r, double[] y) {
+    private static double[] lowerTransposeTimes(DoubleBuffer l, int d, int r, double[] y) {
         double[] z = new double[r];
         for (int k = 0; k < r; k++) {
             double acc = 0;
+            int col = k * d;
             for (int i = k; i < d; i++) {
-                acc += l[k * d + i] * y[i];
+                acc += l.get(col + i) * y[i];
             }
             z[k] = acc;
         }
@@ -161,12 +184,13 @@ public final class FrechetDistance {
     }
 
     /** {@code L z} for the first r columns of the column-major lower triangular L (length d). */
-    private static double[] lowerTimes(double[] l, int d, int r, double[] z) {
+    private static double[] lowerTimes(DoubleBuffer l, int d, int r, double[] z) {
         double[] out = new double[d];
         for (int k = 0; k < r; k++) {
             double zk = z[k];
+            int col = k * d;
             for (int i = k; i < d; i++) {
-                out[i] += l[k * d + i] * zk;
+                out[i] += l.get(col + i) * zk;
             }
         }
         return out;
@@ -198,53 +222,54 @@ public final class FrechetDistance {
         return new DoublePointer(p).position(p.position() + elements);
     }
 
-    static double traceSqrtOfCongruence(Factor factor, double[] s2, int d, int bandwidth, long[] nanos) {
+    static double traceSqrtOfCongruence(Factor factor, double[] s2, int bandwidth, long[] nanos) {
+        int d = factor.dim;
         int r = factor.rank;
         int[] piv = factor.pivot;
         long t0 = System.nanoTime();
-        // S = P^T S2 P, column-major: S(i, j) = S2(piv[i], piv[j])
-        double[] permuted = new double[d * d];
-        for (int j = 0; j < d; j++) {
-            int row = piv[j] * d;
-            for (int i = 0; i < d; i++) {
-                permuted[j * d + i] = s2[row + piv[i]];
-            }
-        }
-        double[] g = new double[r * r];
-        try (DoublePointer lp = new DoublePointer(factor.lower);
-             DoublePointer sp = new DoublePointer(permuted);
+        try (DoublePointer sp = new DoublePointer((long) d * d);
              DoublePointer tp = new DoublePointer((long) d * r);
              DoublePointer gp = new DoublePointer((long) r * r)) {
-            congruence(lp, sp, d, r, tp, gp);
-            gp.get(g);
+            // S = P^T S2 P, column-major: S(i, j) = S2(piv[i], piv[j]), gathered straight into native memory
+            DoubleBuffer permuted = sp.asBuffer();
+            for (int j = 0; j < d; j++) {
+                int row = piv[j] * d;
+                int col = j * d;
+                for (int i = 0; i < d; i++) {
+                    permuted.put(col + i, s2[row + piv[i]]);
+                }
+            }
+            congruence(factor.lower, sp, d, r, tp, gp);
             nanos[1] = System.nanoTime() - t0;
-            // only the lower triangle of g is valid (what dsyevd 'L' and the band reduction read)
+            // only G's lower triangle is valid (what the band reduction and dsyevd 'L' read)
+            DoubleBuffer g = gp.asBuffer();
             double traceG = 0, frob = 0, maxDiag = 0;
             for (int j = 0; j < r; j++) {
-                double gjj = g[j * r + j];
+                double gjj = g.get(j * r + j);
                 traceG += gjj;
                 frob += gjj * gjj;
                 maxDiag = Math.max(maxDiag, Math.abs(gjj));
                 for (int i = j + 1; i < r; i++) {
-                    double v = g[j * r + i];
+                    double v = g.get(j * r + i);
                     frob += 2 * v * v;
                 }
             }
-            checkCongruence(g, factor, permuted, d, maxDiag);
+            checkCongruence(g, factor, permuted, maxDiag);
             double[] ev;
             if (bandwidth > 0) {
                 long[] stages = new long[2];
                 ev = SymmetricEigenvalues.ofLower(gp, r, r, bandwidth, stages);
                 nanos[2] = stages[0];
                 nanos[3] = stages[1];
-                if (spectrumViolation(ev, traceG, frob) != null) {
-                    LOG.warn("band-reduction eigenvalues fail the invariant check ({}); falling back to dsyevd",
-                            spectrumViolation(ev, traceG, frob));
-                    ev = oneStageEigenvalues(g, r);
+                String violation = spectrumViolation(ev, traceG, frob);
+                if (violation != null) {
+                    LOG.warn("band-reduction eigenvalues fail the invariant check ({}); falling back to dsyevd", violation);
+                    congruence(factor.lower, sp, d, r, tp, gp); // the band reduction overwrote G
+                    ev = oneStageEigenvalues(lowerTriangle(gp, r), r);
                 }
             } else {
                 long t2 = System.nanoTime();
-                ev = oneStageEigenvalues(g, r);
+                ev = oneStageEigenvalues(lowerTriangle(gp, r), r);
                 nanos[2] = System.nanoTime() - t2;
                 nanos[3] = 0;
             }
@@ -268,29 +293,42 @@ public final class FrechetDistance {
         }
     }
 
-    /** G x == L^T (S (L x)) for one random +-1 probe, in Java: O(d^2); g holds G's lower triangle. */
-    private static void checkCongruence(double[] g, Factor factor, double[] s, int d, double maxDiag) {
+    /** Column-major r x r copy of the lower triangle at {@code p}, zero above the diagonal. */
+    private static double[] lowerTriangle(DoublePointer p, int r) {
+        double[] out = new double[r * r];
+        p.get(out);
+        for (int j = 1; j < r; j++) {
+            Arrays.fill(out, j * r, j * r + j, 0.0);
+        }
+        return out;
+    }
+
+    /** G x == L^T (S (L x)) for a Gaussian probe x, in Java: O(d^2); g holds G's lower triangle. */
+    private static void checkCongruence(DoubleBuffer g, Factor factor, DoubleBuffer s, double maxDiag) {
         int r = factor.rank;
+        int d = factor.dim;
         SplittableRandom rnd = new SplittableRandom(29);
         double[] x = new double[r];
         for (int i = 0; i < r; i++) {
-            x[i] = rnd.nextBoolean() ? 1.0 : -1.0;
+            x[i] = rnd.nextGaussian();
         }
-        double[] lx = lowerTimes(factor.lower, d, r, x);
+        DoubleBuffer l = factor.view();
+        double[] lx = lowerTimes(l, d, r, x);
         double[] slx = new double[d];
         for (int j = 0; j < d; j++) { // S symmetric: column j dotted with Lx
             double acc = 0;
+            int col = j * d;
             for (int i = 0; i < d; i++) {
-                acc += s[j * d + i] * lx[i];
+                acc += s.get(col + i) * lx[i];
             }
             slx[j] = acc;
         }
-        double[] expected = lowerTransposeTimes(factor.lower, d, r, slx);
+        double[] expected = lowerTransposeTimes(l, d, r, slx);
         double[] gx = new double[r];
         for (int j = 0; j < r; j++) { // symmetric product from the lower triangle, column by column
-            double xj = x[j], acc = g[j * r + j] * xj;
+            double xj = x[j], acc = g.get(j * r + j) * xj;
             for (int i = j + 1; i < r; i++) {
-                double v = g[j * r + i];
+                double v = g.get(j * r + i);
                 gx[i] += v * xj;
                 acc += v * x[i];
             }
