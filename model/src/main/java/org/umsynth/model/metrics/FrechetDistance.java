@@ -1,13 +1,16 @@
 package org.umsynth.model.metrics;
 
 import static org.bytedeco.openblas.global.openblas.CblasColMajor;
+import static org.bytedeco.openblas.global.openblas.CblasLower;
 import static org.bytedeco.openblas.global.openblas.CblasNoTrans;
 import static org.bytedeco.openblas.global.openblas.CblasTrans;
 import static org.bytedeco.openblas.global.openblas.LAPACK_COL_MAJOR;
+import static org.bytedeco.openblas.global.openblas.LAPACKE_dlacpy_work;
 import static org.bytedeco.openblas.global.openblas.LAPACKE_dlaset_work;
 import static org.bytedeco.openblas.global.openblas.LAPACKE_dpstrf;
 import static org.bytedeco.openblas.global.openblas.LAPACKE_dsyevd;
 import static org.bytedeco.openblas.global.openblas.cblas_dgemm;
+import static org.bytedeco.openblas.global.openblas.cblas_dsyrk;
 
 import java.nio.DoubleBuffer;
 import java.util.Arrays;
@@ -108,6 +111,14 @@ public final class FrechetDistance {
     }
 
     static Factor semidefiniteFactor(double[] s, int d) {
+        return semidefiniteFactor(s, d, true);
+    }
+
+    /**
+     * {@code tryUnpivoted}: first the blocked unpivoted Cholesky ({@link #unpivotedCholesky}, ~2.5x
+     * faster than {@code dpstrf} at d = 2048), and {@code dpstrf} only if a pivot reaches its tolerance.
+     */
+    static Factor semidefiniteFactor(double[] s, int d, boolean tryUnpivoted) {
         double maxDiag = 0;
         for (int i = 0; i < d; i++) {
             maxDiag = Math.max(maxDiag, s[i * d + i]);
@@ -118,7 +129,14 @@ public final class FrechetDistance {
         // symmetric: the same matrix column-major, so no LAPACKE transposition
         Factor factor;
         DoublePointer a = new DoublePointer(s);
-        try (IntPointer pivots = new IntPointer(d); IntPointer rank = new IntPointer(1)) {
+        if (tryUnpivoted && unpivotedCholesky(a, d, d * EPSILON * maxDiag)) {
+            int[] identity = new int[d];
+            Arrays.setAll(identity, i -> i);
+            factor = new Factor(a, identity, d, d);
+        } else try (IntPointer pivots = new IntPointer(d); IntPointer rank = new IntPointer(1)) {
+            if (tryUnpivoted) {
+                a.put(s);
+            }
             int info = LAPACKE_dpstrf(LAPACK_COL_MAJOR, (byte) 'L', d, a, d, pivots, rank, -1.0);
             if (info < 0) {
                 a.close();
@@ -167,6 +185,82 @@ public final class FrechetDistance {
                     + "): the BLAS/LAPACK build gives wrong results on this CPU; try OPENBLAS_CORETYPE=Haswell");
         }
         return factor;
+    }
+
+    /** Panel width of {@link #unpivotedCholesky}. */
+    private static final int CHOLESKY_BLOCK = 128;
+
+    /**
+     * Right-looking blocked Cholesky {@code S = L L^T} in place (lower triangle, column-major, native
+     * memory) from {@code dgemm} and {@code dsyrk} only: the bundled OpenBLAS's {@code dpotrf} is wrong on
+     * AVX-512 too (its triangular kernels). Diagonal blocks are factored and inverted in Java (O(d nb^2)),
+     * the panel is {@code L21 = A21 L11^-T} by dgemm with that inverse, the trailing update a dsyrk.
+     * Returns false, leaving {@code a} in an undefined state, when a pivot is at or below
+     * {@code tolerance} (semi-definite or nearly so): the caller then needs the rank-revealing dpstrf,
+     * whose default tolerance is the same {@code d * eps * max(diag)}.
+     */
+    static boolean unpivotedCholesky(DoublePointer a, int d, double tolerance) {
+        int nb = Math.min(CHOLESKY_BLOCK, d);
+        double[] block = new double[nb * nb];
+        double[] inverse = new double[nb * nb];
+        try (DoublePointer inv = new DoublePointer((long) nb * nb);
+             DoublePointer panel = new DoublePointer((long) Math.max(1, d - nb) * nb)) {
+            DoublePointer column = new DoublePointer(a);
+            long base = a.position();
+            for (int j0 = 0; j0 < d; j0 += nb) {
+                int w = Math.min(nb, d - j0);
+                int below = d - j0 - w;
+                for (int c = 0; c < w; c++) { // rows c..w-1 of the block's column c
+                    column.position(base + (long) (j0 + c) * d + j0 + c).get(block, c * w + c, w - c);
+                }
+                for (int j = 0; j < w; j++) { // right-looking: contiguous column updates
+                    double pivot = block[j * w + j];
+                    if (!(pivot > tolerance)) {
+                        return false;
+                    }
+                    double ljj = Math.sqrt(pivot);
+                    int cj = j * w;
+                    block[cj + j] = ljj;
+                    for (int i = j + 1; i < w; i++) {
+                        block[cj + i] /= ljj;
+                    }
+                    for (int k = j + 1; k < w; k++) {
+                        double lkj = block[cj + k];
+                        int ck = k * w;
+                        for (int i = k; i < w; i++) {
+                            block[ck + i] -= block[cj + i] * lkj;
+                        }
+                    }
+                }
+                for (int c = 0; c < w; c++) {
+                    column.position(base + (long) (j0 + c) * d + j0 + c).put(block, c * w + c, w - c);
+                }
+                if (below == 0) {
+                    break;
+                }
+                // inverse of the lower triangular block, column by column (L x = e_j)
+                Arrays.fill(inverse, 0, w * w, 0.0);
+                for (int j = 0; j < w; j++) {
+                    int cj = j * w;
+                    inverse[cj + j] = 1.0;
+                    for (int k = j; k < w; k++) {
+                        double xk = inverse[cj + k] / block[k * w + k];
+                        inverse[cj + k] = xk;
+                        int ck = k * w;
+                        for (int i = k + 1; i < w; i++) {
+                            inverse[cj + i] -= block[ck + i] * xk;
+                        }
+                    }
+                }
+                inv.position(0).put(inverse, 0, w * w);
+                DoublePointer a21 = offset(a, (long) j0 * d + j0 + w);
+                cblas_dgemm(CblasColMajor, CblasNoTrans, CblasTrans, below, w, w, 1.0, a21, d, inv, w, 0.0, panel, below);
+                LAPACKE_dlacpy_work(LAPACK_COL_MAJOR, (byte) 'A', below, w, panel, below, a21, d);
+                cblas_dsyrk(CblasColMajor, CblasLower, CblasNoTrans, below, w, -1.0, panel, below, 1.0,
+                        offset(a, (long) (j0 + w) * d + j0 + w), d);
+            }
+        }
+        return true;
     }
 
     /** {@code L^T y} for the first r columns of the column-major lower triangular L (length r). */
