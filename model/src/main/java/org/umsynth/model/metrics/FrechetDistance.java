@@ -59,7 +59,9 @@ public final class FrechetDistance {
         if (a.dim() != b.dim()) {
             throw new IllegalArgumentException("dimensions differ: " + a.dim() + " vs " + b.dim());
         }
-        return between(a.mean(), a.covariance(), b.mean(), b.covariance());
+        // N <= d samples: S1 is singular, so skip the unpivoted Cholesky attempt
+        return between(a.mean(), a.covariance(), b.mean(), b.covariance(), SymmetricEigenvalues.DEFAULT_BANDWIDTH,
+                !a.rankDeficient(), null);
     }
 
     /** Covariances are full symmetric d x d arrays (not modified; row- or column-major alike). */
@@ -73,6 +75,11 @@ public final class FrechetDistance {
      * receives the time of the factor, of G, and of the two eigenvalue stages (bench/metrics).
      */
     static Result between(double[] mu1, double[] cov1, double[] mu2, double[] cov2, int bandwidth, long[] stageNanos) {
+        return between(mu1, cov1, mu2, cov2, bandwidth, true, stageNanos);
+    }
+
+    private static Result between(double[] mu1, double[] cov1, double[] mu2, double[] cov2, int bandwidth, boolean tryUnpivoted,
+            long[] stageNanos) {
         int d = mu1.length;
         if (mu2.length != d || cov1.length != d * d || cov2.length != d * d) {
             throw new IllegalArgumentException("inconsistent shapes for dimension " + d);
@@ -88,7 +95,7 @@ public final class FrechetDistance {
         }
         long[] nanos = stageNanos != null ? stageNanos : new long[4];
         long t0 = System.nanoTime();
-        try (Factor f = semidefiniteFactor(cov1, d)) {
+        try (Factor f = semidefiniteFactor(cov1, d, tryUnpivoted)) {
             nanos[0] = System.nanoTime() - t0;
             double traceSqrt = f.rank == 0 ? 0.0 : traceSqrtOfCongruence(f, cov2, bandwidth, nanos);
             return new Result(meanTerm + trace - 2 * traceSqrt, meanTerm, trace, traceSqrt, f.rank);
@@ -326,7 +333,13 @@ public final class FrechetDistance {
              DoublePointer gp = new DoublePointer((long) r * r)) {
             // S = P^T S2 P, column-major: S(i, j) = S2(piv[i], piv[j]), gathered straight into native memory
             DoubleBuffer permuted = sp.asBuffer();
-            for (int j = 0; j < d; j++) {
+            boolean identity = true;
+            for (int i = 0; i < d && identity; i++) {
+                identity = piv[i] == i;
+            }
+            if (identity) {
+                sp.put(s2); // symmetric: the same matrix column-major
+            } else for (int j = 0; j < d; j++) {
                 int row = piv[j] * d;
                 int col = j * d;
                 for (int i = 0; i < d; i++) {
