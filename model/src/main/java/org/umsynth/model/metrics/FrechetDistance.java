@@ -28,20 +28,22 @@ import org.slf4j.LoggerFactory;
  * matrix {@code sqrt(S1) S2 sqrt(S1)}; no general (non-symmetric, complex) {@code sqrtm}. We obtain
  * exactly those eigenvalues without forming {@code sqrt(S1)}: for any factor {@code S1 = F F^T},
  * {@code F^T S2 F} has the same non-zero eigenvalues as {@code S2 F F^T = S2 S1}, hence as
- * {@code sqrt(S1) S2 sqrt(S1)} (take {@code F = sqrt(S1)} to see it). F = P L comes from LAPACK's
- * pivoted Cholesky for semi-definite matrices ({@code dpstrf}, rank-revealing with its default
- * tolerance {@code d * eps * max(diag)}), so rank-deficient covariances (N < d) need no diagonal
- * offset. {@code G = F^T S2 F = L^T (P^T S2 P) L} (r x r, r = rank S1) by {@code dgemm} on blocks
+ * {@code sqrt(S1) S2 sqrt(S1)} (take {@code F = sqrt(S1)} to see it). F = P L comes from a blocked
+ * unpivoted Cholesky of our own (P = I) when all its pivots stay above {@code d * eps * max(diag)},
+ * otherwise from LAPACK's pivoted Cholesky for semi-definite matrices ({@code dpstrf}, rank-revealing
+ * with that default tolerance), so rank-deficient covariances (N <= d) need no diagonal offset.
+ * {@code G = F^T S2 F = L^T (P^T S2 P) L} (r x r, r = rank S1) by {@code dgemm} on blocks
  * that skip L's zero triangle, lower half of G only ({@code 4/3 d^3} flops instead of {@code 4 d^3});
  * its eigenvalues without eigenvectors by {@link SymmetricEigenvalues} (band reduction with BLAS-3,
  * then {@code dsbtrd} and {@code dsterf}; ~3x faster than {@code dsyevd} at d = 2048);
  * eigenvalues under {@code r * eps * max|lambda|} count as 0, the rest enter as {@code sqrt}. All
  * float64, OpenBLAS through the JavaCPP preset ND4J ships.
  *
- * <p>Guards: the bundled OpenBLAS 0.3.19 computes wrong products in {@code dsymm} and {@code dtrmm}
- * on AVX-512 CPUs (hence wrong eigenvectors from {@code dsyev}/{@code dsyevd} for d >= ~100 and
- * wrong eigenvalues from {@code dsyevd_2stage}; fine with {@code OPENBLAS_CORETYPE=Haswell}); we use
- * neither, and verify what we use: the factor and G against a Gaussian probe (O(d^2), in Java), the
+ * <p>Guards: the bundled OpenBLAS 0.3.19 computes wrong results in {@code dsymm}, {@code dtrmm} and
+ * {@code dpotrf} on AVX-512 CPUs (hence wrong eigenvectors from {@code dsyev}/{@code dsyevd} for
+ * d >= ~100 and wrong eigenvalues from {@code dsyevd_2stage}; all fine with
+ * {@code OPENBLAS_CORETYPE=Haswell}; {@code BlasKernelCheckMain} in the tests shows it); we use none
+ * of them (only {@code dgemm}, {@code dsyrk}, {@code dsyr2k} and LAPACK's unblocked code), and verify what we use: the factor and G against a Gaussian probe (O(d^2), in Java), the
  * spectrum against G's trace and Frobenius norm. If the spectrum check fails, G is recomputed and its
  * eigenvalues by LAPACK's one-stage {@code dsyevd} (the previous method) and checked again; a second
  * failure throws instead of returning a wrong FID.
