@@ -106,6 +106,69 @@ class FrechetDistanceTest {
         assertEquals(5.0, FrechetDistance.between(c, e).distance(), 1e-12);
     }
 
+    /** Full rank: the blocked unpivoted Cholesky (3 panels, the last partial) agrees with dpstrf. */
+    @Test
+    void unpivotedAndPivotedFactorsGiveTheSameDistance() {
+        int d = 300;
+        double[] s1 = moments(correlatedSample(700, d, 31)).covariance();
+        double[] s2 = moments(correlatedSample(700, d, 32)).covariance();
+        double[] traces = new double[2];
+        for (int variant = 0; variant < 2; variant++) {
+            boolean unpivoted = variant == 0;
+            try (FrechetDistance.Factor f = FrechetDistance.semidefiniteFactor(s1, d, unpivoted)) {
+                assertEquals(d, f.rank());
+                if (unpivoted) {
+                    for (int i = 0; i < d; i++) {
+                        assertEquals(i, f.pivot()[i]);
+                    }
+                }
+                assertReconstructs(s1, f, 1e-12);
+                traces[variant] = FrechetDistance.traceSqrtOfCongruence(f, s2, SymmetricEigenvalues.DEFAULT_BANDWIDTH, new long[4]);
+            }
+        }
+        assertEquals(traces[1], traces[0], 1e-12 * traces[1]);
+    }
+
+    /** Semi-definite input: the unpivoted attempt gives up, dpstrf finds the rank. */
+    @Test
+    void unpivotedCholeskyRefusesSemidefiniteInput() {
+        int d = 200;
+        double[] s = moments(correlatedSample(150, d, 33)).covariance();
+        double maxDiag = 0;
+        for (int i = 0; i < d; i++) {
+            maxDiag = Math.max(maxDiag, s[i * d + i]);
+        }
+        try (org.bytedeco.javacpp.DoublePointer p = new org.bytedeco.javacpp.DoublePointer(s)) {
+            assertTrue(!FrechetDistance.unpivotedCholesky(p, d, d * Math.ulp(1.0) * maxDiag));
+        }
+        try (FrechetDistance.Factor f = FrechetDistance.semidefiniteFactor(s, d)) {
+            // 149 in exact arithmetic; the covariance from running sums carries cancellation noise that
+            // dpstrf's tolerance d * eps * max(diag) may count as one more direction
+            assertTrue(f.rank() == 149 || f.rank() == 150, "rank " + f.rank());
+            assertReconstructs(s, f, 1e-12);
+        }
+    }
+
+    /** S(piv[i], piv[j]) == (L L^T)(i, j) everywhere. */
+    static void assertReconstructs(double[] s, FrechetDistance.Factor f, double relativeTolerance) {
+        int d = f.dim();
+        double[] l = new double[d * d];
+        f.lower().get(l);
+        double scale = 0;
+        for (int i = 0; i < d; i++) {
+            scale = Math.max(scale, s[i * d + i]);
+        }
+        for (int j = 0; j < d; j++) {
+            for (int i = j; i < d; i++) {
+                double acc = 0;
+                for (int k = 0; k <= j; k++) {
+                    acc += l[k * d + i] * l[k * d + j];
+                }
+                assertEquals(s[f.pivot()[i] * d + f.pivot()[j]], acc, relativeTolerance * scale, "entry " + i + "," + j);
+            }
+        }
+    }
+
     static FeatureMoments moments(double[][] xs) {
         return new FeatureMoments(xs[0].length).addAll(xs);
     }
