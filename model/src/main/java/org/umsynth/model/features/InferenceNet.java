@@ -46,10 +46,6 @@ import org.nd4j.shade.jackson.databind.JsonNode;
  * so the batch size does not change the features. Not thread-safe: {@link #output} is synchronised.
  */
 public final class InferenceNet {
-    /** Extra arithmetic of the shift path over im2col below which the shift path is used. */
-    private static final double MAX_SHIFT_OVERHEAD = 1.75;
-    /** Below this many input channels each shifted sgemm is memory-bound (K too small): im2col instead. */
-    private static final long SHIFT_MIN_CHANNELS = 128;
     /** im2col block: about 4 MiB of column matrix and at least 1024 rows (fewer sgemm calls; 1-16 MiB measured alike). */
     private static final int IM2COL_BLOCK_FLOATS = 1 << 20;
     private static final int IM2COL_MIN_BLOCK_ROWS = 1024;
@@ -381,6 +377,16 @@ public final class InferenceNet {
             this.outChannels = kernel.size(3);
         }
 
+        @Override
+        String describe(Act[] in) {
+            return kind(in[0]) + " " + super.describe(in).substring("Conv ".length());
+        }
+
+        /** Which path {@link #run} takes, for profiles. */
+        String kind(Act x) {
+            return averageAfter != null ? "Conv1x1+avgpool" : pointwise() ? "Conv1x1" : "Conv" + kh + "x" + kw + (sh > 1 || sw > 1 ? "s" + sh : "");
+        }
+
         /** Set when an average pool that preceded this 1x1 convolution in the model runs after it instead. */
         Pool averageAfter;
 
@@ -420,86 +426,114 @@ public final class InferenceNet {
                 if (dense != x.t4) {
                     dense.close();
                 }
-            } else if (pointwise()) {
+                finish(out.m2, bias, activation);
+                return out;
+            }
+            if (pointwise()) {
                 INDArray dense = x.dense();
-                gemm(dense.reshape('c', n * oh * ow, x.c()), kernelMatrix, out.m2, 0.0);
+                gemmWithBias(dense.reshape('c', n * oh * ow, x.c()), out, 0, n * oh * ow);
                 if (dense != x.t4) {
                     dense.close();
                 }
             } else {
-                int ph = padTotal(x.h(), kh, sh, same), pw = padTotal(x.w(), kw, sw, same);
-                int top = padBefore(x.h(), kh, sh, same), left = padBefore(x.w(), kw, sw, same);
-                long hp = x.h() + ph, wp = x.w() + pw;
-                double shiftOverhead = (double) (hp * wp) / (oh * ow);
-                INDArray p = padded(x, top, ph - top, left, pw - left);
-                if (sh == 1 && sw == 1 && shiftOverhead <= MAX_SHIFT_OVERHEAD && x.c() >= SHIFT_MIN_CHANNELS) {
-                    shiftConv(p, n, hp, wp, oh, ow, out);
-                } else {
-                    im2colConv(p, n, oh, ow, out);
-                }
-                if (p != x.t4) {
-                    Buffers.give(p);
-                }
+                im2colConv(x, n, oh, ow, out);
             }
-            finish(out.m2, bias, activation);
+            finish(out.m2, null, activation);
             return out;
         }
 
-        /** Row r of the padded grid's output is the sum over taps of input row r + ky*wp + kx times W[ky, kx]. */
-        private void shiftConv(INDArray p, long n, long hp, long wp, long oh, long ow, Act out) {
-            long c = p.size(3);
-            INDArray flat = p.reshape('c', n * hp * wp, c);
-            long rows = n * hp * wp - ((kh - 1) * wp + (kw - 1));
-            INDArray grid = Buffers.take(n * hp * wp, outChannels);
-            INDArray gridRows = grid.get(NDArrayIndex.interval(0, rows), NDArrayIndex.all());
-            boolean first = true;
-            for (int ky = 0; ky < kh; ky++) {
-                for (int kx = 0; kx < kw; kx++) {
-                    long shift = ky * wp + kx;
-                    gemm(flat.get(NDArrayIndex.interval(shift, shift + rows), NDArrayIndex.all()),
-                            kernel.get(NDArrayIndex.point(ky), NDArrayIndex.point(kx), NDArrayIndex.all(), NDArrayIndex.all()),
-                            gridRows, first ? 0.0 : 1.0);
-                    first = false;
-                }
+        /** Rows [first, first + count) of out = a * W + bias: C starts as the bias rows, sgemm with beta 1 adds to it. */
+        private void gemmWithBias(INDArray a, Act out, long first, long count) {
+            if (bias != null) {
+                fillRows(out, first, count, biasValues());
             }
-            out.t4.assign(grid.reshape('c', n, hp, wp, outChannels)
-                    .get(NDArrayIndex.all(), NDArrayIndex.interval(0, oh), NDArrayIndex.interval(0, ow), NDArrayIndex.all()));
-            Buffers.give(grid);
+            gemm(a, kernelMatrix, out.rows(first, count), bias != null ? 1.0 : 0.0);
         }
 
+        private float[] biasValues() {
+            if (biasValues == null) {
+                biasValues = bias.toFloatVector(); // after batch-norm folding, which replaces bias
+            }
+            return biasValues;
+        }
+
+        private float[] biasValues;
+        private float[] zeros;
+
         /**
-         * im2col in blocks of output rows, one sgemm per block. Row (n, oy, ox) of
-         * the column matrix is, for each ky, the contiguous run P[n, oy*sh + ky, ox*sw .. ox*sw + kw - 1, :],
-         * copied with one bulk buffer copy.
+         * im2col in blocks of output rows, one sgemm per block, reading the unpadded input: row (n, oy, ox) of the
+         * column matrix is, for each ky, the taps P[n, oy*sh + ky, ox*sw .. ox*sw + kw - 1, :] of the zero-padded
+         * input, i.e. one bulk copy of the in-range run (or one per pixel when the input is a channel slice)
+         * and zero fills for the taps in the padding.
          */
-        private void im2colConv(INDArray p, long n, long oh, long ow, Act out) {
-            int c = Math.toIntExact(p.size(3));
-            int hp = Math.toIntExact(p.size(1)), wp = Math.toIntExact(p.size(2));
+        private void im2colConv(Act x, long n, long oh, long ow, Act out) {
+            int c = Math.toIntExact(x.c());
+            int h = Math.toIntExact(x.h()), w = Math.toIntExact(x.w());
+            int top = padBefore(h, kh, sh, same), left = padBefore(w, kw, sw, same);
+            int ld = Math.toIntExact(x.root.size(3));
+            int base = Math.toIntExact(x.offset);
             int k = kh * kw * c;
             int run = kw * c;
+            if (zeros == null || zeros.length < run) {
+                zeros = new float[run];
+            }
             long rows = n * oh * ow;
             int block = (int) Math.min(rows, Math.max(IM2COL_MIN_BLOCK_ROWS, IM2COL_BLOCK_FLOATS / k));
             INDArray col = Buffers.take(block, k);
-            FloatBuffer src = floats(p);
+            FloatBuffer src = floats(x.root);
             FloatBuffer dst = floats(col);
             for (long first = 0; first < rows; first += block) {
                 int b = (int) Math.min(block, rows - first);
+                long g = first;
+                long image = g / (oh * ow);
+                long rem = g - image * oh * ow;
+                int oy = (int) (rem / ow), ox = (int) (rem - oy * ow);
                 for (int r = 0; r < b; r++) {
-                    long g = first + r;
-                    long image = g / (oh * ow);
-                    long rem = g - image * oh * ow;
-                    long oy = rem / ow, ox = rem - oy * ow;
                     int to = r * k;
-                    for (int ky = 0; ky < kh; ky++) {
-                        int from = Math.toIntExact(((image * hp + oy * sh + ky) * wp + ox * sw) * c);
-                        dst.put(to, src, from, run);
-                        to += run;
+                    int ix0 = ox * sw - left;
+                    int lo = Math.max(0, -ix0), hi = Math.min(kw, w - ix0); // taps [lo, hi) are inside the image
+                    for (int ky = 0; ky < kh; ky++, to += run) {
+                        int iy = oy * sh + ky - top;
+                        if (iy < 0 || iy >= h || hi <= lo) {
+                            dst.put(to, zeros, 0, run);
+                            continue;
+                        }
+                        if (lo > 0) {
+                            dst.put(to, zeros, 0, lo * c);
+                        }
+                        int pixel = Math.toIntExact((image * h + iy) * w + ix0 + lo);
+                        if (ld == c) {
+                            dst.put(to + lo * c, src, base + pixel * c, (hi - lo) * c);
+                        } else {
+                            for (int kx = lo; kx < hi; kx++, pixel++) {
+                                dst.put(to + kx * c, src, base + pixel * ld, c);
+                            }
+                        }
+                        if (hi < kw) {
+                            dst.put(to + hi * c, zeros, 0, (kw - hi) * c);
+                        }
+                    }
+                    if (++ox == ow) {
+                        ox = 0;
+                        if (++oy == oh) {
+                            oy = 0;
+                            image++;
+                        }
                     }
                 }
                 INDArray colRows = b == block ? col : col.get(NDArrayIndex.interval(0, b), NDArrayIndex.all());
-                gemm(colRows, kernelMatrix, out.rows(first, b), 0.0);
+                gemmWithBias(colRows, out, first, b);
             }
             Buffers.give(col);
+        }
+    }
+
+    /** Sets rows [first, first + count) of an activation's matrix view to {@code values}. */
+    static void fillRows(Act a, long first, long count, float[] values) {
+        FloatBuffer dst = floats(a.root);
+        long ld = a.root.size(3);
+        for (long r = first; r < first + count; r++) {
+            dst.put(Math.toIntExact(r * ld + a.offset), values, 0, values.length);
         }
     }
 

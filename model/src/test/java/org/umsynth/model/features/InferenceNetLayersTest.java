@@ -19,7 +19,7 @@ import org.nd4j.shade.jackson.databind.node.ObjectNode;
 /**
  * The InferenceNet paths InceptionV3 does not reach, against the ComputationGraph import of the same small Keras
  * topology with random weights: a strided 'same' convolution with bias and relu (im2col), a batch norm that cannot
- * be folded (after an activation), a 'same' convolution on 144 channels (shift path) with folded batch norm and fused
+ * be folded (after an activation), a stride-1 'same' convolution on 144 channels with folded batch norm and fused
  * activation, Add, ZeroPadding2D + a 3x5 'valid' convolution, an average pool before a 1x1 convolution (commuted),
  * a concatenation with one input that other layers also read, and a 'same' strided max pool (-inf padding). No
  * model files needed.
