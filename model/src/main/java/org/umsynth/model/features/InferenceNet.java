@@ -43,7 +43,8 @@ import org.nd4j.shade.jackson.databind.JsonNode;
  *       next allocations (and batches) reuse.</li>
  * </ul>
  * Depthwise convolutions use the libnd4j op. Every output row depends on its own image only,
- * so the batch size does not change the features. Not thread-safe: {@link #output} is synchronised.
+ * so the batch size does not change the features. {@link #output} is synchronised; with several threads it splits
+ * the batch into groups of images run in parallel ({@link #setThreads}).
  */
 public final class InferenceNet {
     /** im2col block: about 4 MiB of column matrix and at least 1024 rows (fewer sgemm calls; 1-16 MiB measured alike). */
@@ -80,10 +81,103 @@ public final class InferenceNet {
         return output(nhwc, null);
     }
 
-    /** As {@link #output(INDArray)}, adding each node's wall time (ns) to {@code nanosByNode} when given (bench/metrics). */
+    /**
+     * Worker threads for a batch: 0 (the default) = the BLAS library's thread count at call time (OMP_NUM_THREADS
+     * / OPENBLAS_NUM_THREADS), else this many. With more than one, see {@link #output(INDArray)}.
+     */
+    public synchronized void setThreads(int threads) {
+        if (threads < 0) {
+            throw new IllegalArgumentException("threads must be >= 0: " + threads);
+        }
+        this.threads = threads;
+    }
+
+    private int threads;
+    private java.util.concurrent.ExecutorService workers;
+    private final List<Buffers> buffersByWorker = new ArrayList<>();
+
+    /**
+     * As {@link #output(INDArray)}, adding each node's wall time (ns) to {@code nanosByNode} when given (bench/metrics;
+     * then single-threaded). With T > 1 threads and at least 2 images, the batch is split into T contiguous groups of
+     * images that T threads run through the whole net at once, with single-threaded BLAS and libnd4j ops for the
+     * duration (restored after): data parallelism instead of splitting each sgemm, so the im2col copies, bias fills,
+     * pooling and activations run in parallel too. Each output row still depends on its own image only.
+     */
     synchronized INDArray output(INDArray nhwc, Map<String, Long> nanosByNode) {
         if (nhwc.rank() != 4 || nhwc.size(3) != 3) {
             throw new IllegalArgumentException("expected an NHWC [n, h, w, 3] batch, got " + java.util.Arrays.toString(nhwc.shape()));
+        }
+        long n = nhwc.size(0);
+        int groups = nanosByNode != null ? 1 : (int) Math.min(n, threads > 0 ? threads : Math.max(1, Nd4j.factory().blas().getMaxThreads()));
+        if (groups == 1) {
+            return forwardOn(0, nhwc, nanosByNode);
+        }
+        if (workers == null) {
+            workers = java.util.concurrent.Executors.newCachedThreadPool(r -> {
+                Thread t = new Thread(r, "inference-net-worker");
+                t.setDaemon(true);
+                return t;
+            });
+        }
+        SingleThreadedBackend.enter();
+        try {
+            List<java.util.concurrent.Future<INDArray>> parts = new ArrayList<>();
+            for (int g = 1; g < groups; g++) {
+                int worker = g;
+                INDArray images = nhwc.get(NDArrayIndex.interval(n * g / groups, n * (g + 1) / groups));
+                parts.add(workers.submit(() -> forwardOn(worker, images, null)));
+            }
+            INDArray[] pooled = new INDArray[groups];
+            pooled[0] = forwardOn(0, nhwc.get(NDArrayIndex.interval(0, n / groups)), null);
+            for (int g = 1; g < groups; g++) {
+                try {
+                    pooled[g] = parts.get(g - 1).get();
+                } catch (java.util.concurrent.ExecutionException e) {
+                    throw e.getCause() instanceof RuntimeException re ? re : new IllegalStateException(e.getCause());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("interrupted", e);
+                }
+            }
+            return Nd4j.concat(0, pooled);
+        } finally {
+            SingleThreadedBackend.exit();
+        }
+    }
+
+    /**
+     * BLAS and libnd4j limited to one thread while any net runs data-parallel groups; the thread counts seen by the
+     * first caller are restored when the last one leaves (callers may overlap, e.g. two Spark tasks).
+     */
+    private static final class SingleThreadedBackend {
+        private static int depth;
+        private static int blasThreads, nativeThreads;
+
+        static synchronized void enter() {
+            if (depth++ == 0) {
+                blasThreads = Nd4j.factory().blas().getMaxThreads();
+                nativeThreads = Nd4j.getEnvironment().maxThreads();
+                Nd4j.factory().blas().setMaxThreads(1);
+                Nd4j.getEnvironment().setMaxThreads(1);
+            }
+        }
+
+        static synchronized void exit() {
+            if (--depth == 0) {
+                Nd4j.factory().blas().setMaxThreads(blasThreads);
+                Nd4j.getEnvironment().setMaxThreads(nativeThreads);
+            }
+        }
+    }
+
+    /** The forward pass of worker {@code worker} (its own buffer pool) on this thread. */
+    private INDArray forwardOn(int worker, INDArray nhwc, Map<String, Long> nanosByNode) {
+        Buffers buffers;
+        synchronized (buffersByWorker) {
+            while (buffersByWorker.size() <= worker) {
+                buffersByWorker.add(new Buffers());
+            }
+            buffers = buffersByWorker.get(worker);
         }
         long[] size = {nhwc.size(1), nhwc.size(2)};
         if (!java.util.Arrays.equals(buffers.imageSize, size)) {
@@ -186,7 +280,6 @@ public final class InferenceNet {
         }
     }
 
-    private final Buffers buffers = new Buffers();
 
     // ---------------------------------------------------------------- activations
 
@@ -375,7 +468,11 @@ public final class InferenceNet {
             this.bias = bias;
             this.activation = act == Activation.IDENTITY ? null : act.getActivationFunction();
             this.outChannels = kernel.size(3);
+            this.zeros = new float[Math.toIntExact(kw * kernel.size(2))];
         }
+
+        /** One kernel row of zero taps (im2col's padding). */
+        private final float[] zeros;
 
         @Override
         String describe(Act[] in) {
@@ -451,14 +548,15 @@ public final class InferenceNet {
         }
 
         private float[] biasValues() {
-            if (biasValues == null) {
-                biasValues = bias.toFloatVector(); // after batch-norm folding, which replaces bias
+            float[] values = biasValues;
+            if (values == null) {
+                values = bias.toFloatVector(); // read at the first run: batch-norm folding replaces bias
+                biasValues = values;
             }
-            return biasValues;
+            return values;
         }
 
-        private float[] biasValues;
-        private float[] zeros;
+        private volatile float[] biasValues;
 
         /**
          * im2col in blocks of output rows, one sgemm per block, reading the unpadded input: row (n, oy, ox) of the
@@ -474,9 +572,6 @@ public final class InferenceNet {
             int base = Math.toIntExact(x.offset);
             int k = kh * kw * c;
             int run = kw * c;
-            if (zeros == null || zeros.length < run) {
-                zeros = new float[run];
-            }
             long rows = n * oh * ow;
             int block = (int) Math.min(rows, Math.max(IM2COL_MIN_BLOCK_ROWS, IM2COL_BLOCK_FLOATS / k));
             INDArray col = Buffers.take(block, k);

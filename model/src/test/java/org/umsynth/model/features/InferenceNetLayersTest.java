@@ -123,6 +123,30 @@ class InferenceNetLayersTest {
     }
 
     @Test
+    void threadsSplitTheBatchWithoutChangingTheFeaturesAndRestoreTheBackend() throws IOException {
+        Map<String, INDArray> weights = new HashMap<>();
+        JsonNode topology = topology(weights);
+        InferenceNet net = InferenceNet.fromKeras(topology, weights, "mp");
+        Nd4j.getRandom().setSeed(5);
+        INDArray nhwc = Nd4j.rand(DataType.FLOAT, 5, 33, 33, 3).muli(2).subi(1);
+        net.setThreads(1);
+        INDArray serial = net.output(nhwc);
+        int blasThreads = Nd4j.factory().blas().getMaxThreads();
+        int nativeThreads = Nd4j.getEnvironment().maxThreads();
+        for (int threads : new int[]{2, 3, 8}) { // 8 > 5 images: one image per group
+            net.setThreads(threads);
+            INDArray parallel = net.output(nhwc);
+            assertEquals(5, parallel.rows());
+            double max = serial.amaxNumber().doubleValue();
+            double diff = serial.sub(parallel).amaxNumber().doubleValue();
+            assertTrue(max > 0.1 && diff < 1e-6 * max, threads + " threads: max diff " + diff + " vs " + max);
+        }
+        assertEquals(blasThreads, Nd4j.factory().blas().getMaxThreads());
+        assertEquals(nativeThreads, Nd4j.getEnvironment().maxThreads());
+        assertThrows(IllegalArgumentException.class, () -> net.setThreads(-1));
+    }
+
+    @Test
     void tooSmallInputsAreRefusedNamingTheLayer() throws IOException {
         Map<String, INDArray> weights = new HashMap<>();
         ObjectNode root = JSON.createObjectNode();
