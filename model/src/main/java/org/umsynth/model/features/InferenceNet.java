@@ -28,18 +28,20 @@ import org.nd4j.shade.jackson.databind.JsonNode;
  *   <li>batch normalisation that directly follows a linear convolution is folded into the convolution's
  *       weights and bias at import; an activation that follows is applied in place on the conv output;</li>
  *   <li>activations are NHWC, i.e. an {@code [n*h*w, c]} row-major matrix, so a 1x1 convolution is one sgemm
- *       with no copy, and a stride-1 k x k convolution is k*k sgemms on row-shifted views of the (padded)
- *       input accumulated into an output over the padded grid, from which the valid part is copied
- *       ("shift" path, no im2col); strided convolutions, inputs with fewer than 128 channels (each shifted
- *       sgemm would be memory-bound) and small grids where the padded grid would waste more than ~75% extra
- *       arithmetic use im2col in row blocks (bulk buffer copies) and one sgemm per block;</li>
- *   <li>pooling is separable (horizontal, then vertical window reductions on row-shifted views); an average
- *       pool read only by a 1x1 convolution runs after it, on the convolution's (fewer) output channels;</li>
+ *       with no copy; any other convolution is im2col in row blocks (bulk copies of the in-range taps of the
+ *       unpadded input, zero fills for the padding taps) and one sgemm per block (the former "shift" path,
+ *       k*k sgemms on row-shifted views, was slower or equal on every InceptionV3 shape); the bias is written
+ *       into the output first and sgemm adds to it (beta 1), which replaces OpenBLAS's own zeroing pass;</li>
+ *   <li>pooling is separable, per image on heap copies, reducing only at the output columns and rows; an
+ *       average pool read only by a 1x1 convolution runs after it, on the convolution's (fewer) output
+ *       channels;</li>
  *   <li>a branch whose only consumer is a channel concatenation writes its result straight into its
  *       channel slice of the concatenation (row stride = total channels), so concatenations copy nothing; when
  *       all its branches end in the same activation, the concatenation applies it once to its whole buffer;</li>
  *   <li>temporaries are released as soon as their last reader has run, into a per-net buffer pool that the
- *       next allocations (and batches) reuse.</li>
+ *       next allocations (and batches) reuse;</li>
+ *   <li>with several threads, data parallelism: the batch is split into groups of images that run through the
+ *       whole net at once on single-threaded BLAS (so im2col, pooling and activations use every core too).</li>
  * </ul>
  * Depthwise convolutions use the libnd4j op. Every output row depends on its own image only,
  * so the batch size does not change the features. {@link #output} is synchronised; with several threads it splits
