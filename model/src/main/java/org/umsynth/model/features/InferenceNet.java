@@ -129,16 +129,35 @@ public final class InferenceNet {
                 parts.add(workers.submit(() -> forwardOn(worker, images, null)));
             }
             INDArray[] pooled = new INDArray[groups];
-            pooled[0] = forwardOn(0, nhwc.get(NDArrayIndex.interval(0, n / groups)), null);
+            RuntimeException failure = null;
+            try {
+                pooled[0] = forwardOn(0, nhwc.get(NDArrayIndex.interval(0, n / groups)), null);
+            } catch (RuntimeException e) {
+                failure = e;
+            }
+            // wait for every group, also after a failure: a worker still running would share its buffer pool
+            // with the next call's
+            boolean interrupted = false;
             for (int g = 1; g < groups; g++) {
-                try {
-                    pooled[g] = parts.get(g - 1).get();
-                } catch (java.util.concurrent.ExecutionException e) {
-                    throw e.getCause() instanceof RuntimeException re ? re : new IllegalStateException(e.getCause());
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new IllegalStateException("interrupted", e);
+                while (true) {
+                    try {
+                        pooled[g] = parts.get(g - 1).get();
+                        break;
+                    } catch (java.util.concurrent.ExecutionException e) {
+                        if (failure == null) {
+                            failure = e.getCause() instanceof RuntimeException re ? re : new IllegalStateException(e.getCause());
+                        }
+                        break;
+                    } catch (InterruptedException e) {
+                        interrupted = true;
+                    }
                 }
+            }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+            if (failure != null) {
+                throw failure;
             }
             return Nd4j.concat(0, pooled);
         } finally {

@@ -144,6 +144,7 @@ class InferenceNetLayersTest {
         assertEquals(blasThreads, Nd4j.factory().blas().getMaxThreads());
         assertEquals(nativeThreads, Nd4j.getEnvironment().maxThreads());
         assertThrows(IllegalArgumentException.class, () -> net.setThreads(-1));
+
     }
 
     @Test
@@ -157,6 +158,13 @@ class InferenceNetLayersTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> net.output(Nd4j.zeros(DataType.FLOAT, 1, 2, 5, 3)));
         assertTrue(e.getMessage().contains("2x5 is too small") && e.getMessage().contains("stem"), e.getMessage());
         assertEquals(4, net.output(Nd4j.zeros(DataType.FLOAT, 1, 3, 3, 3)).size(1));
+        // with image groups on threads the failure reaches the caller, and the thread counts are restored
+        int blasThreads = Nd4j.factory().blas().getMaxThreads();
+        net.setThreads(2);
+        e = assertThrows(IllegalArgumentException.class, () -> net.output(Nd4j.zeros(DataType.FLOAT, 4, 2, 5, 3)));
+        assertTrue(e.getMessage().contains("2x5 is too small"), e.getMessage());
+        assertEquals(blasThreads, Nd4j.factory().blas().getMaxThreads());
+        assertEquals(4, net.output(Nd4j.zeros(DataType.FLOAT, 4, 3, 3, 3)).size(0));
     }
 
     @Test
