@@ -11,7 +11,7 @@ import java.util.Locale;
  * the CPU figure is the one that contention does not distort).
  * Usage: FeatureBenchMain [batch] [images] [fast|graph] [res...]   (model cache as for the tests; 3 warm-up batches
  * per resolution, -DwarmUpBatches=N to change;
- * fast = the InferenceNet the extractors use, graph = the DL4J ComputationGraph import)
+ * fast = the InferenceNet the extractors use, graph = the DL4J ComputationGraph import; -Dbench.label=X prints dl4j-X)
  */
 public final class FeatureBenchMain {
     private static final int WARM_UP_BATCHES = Integer.getInteger("warmUpBatches", 3);
@@ -48,8 +48,8 @@ public final class FeatureBenchMain {
             double s = (System.nanoTime() - t0) / 1e9;
             double cpu = (threads.getCurrentThreadCpuTime() - cpu0) / 1e9;
             double process = (os.getProcessCpuTime() - process0) / 1e9;
-            System.out.printf(Locale.ROOT, "dl4j-%s inception_v3_nsfwjs r=%d batch=%d images=%d seconds=%.2f images_per_s=%.2f cpu_seconds=%.2f images_per_cpu_s=%.2f process_cpu_seconds=%.2f%n",
-                    path, r, batch, count, s, count / s, cpu, count / cpu, process);
+            System.out.printf(Locale.ROOT, "dl4j-%s inception_v3_nsfwjs r=%d threads=%s batch=%d images=%d seconds=%.2f images_per_s=%.2f cpu_seconds=%.2f images_per_cpu_s=%.2f process_cpu_seconds=%.2f%n",
+                    System.getProperty("bench.label", path), r, System.getenv().getOrDefault("OMP_NUM_THREADS", "?"), batch, count, s, count / s, cpu, count / cpu, process);
         }
     }
 }

@@ -19,7 +19,7 @@ import org.nd4j.shade.jackson.databind.node.ObjectNode;
 /**
  * The InferenceNet paths InceptionV3 does not reach, against the ComputationGraph import of the same small Keras
  * topology with random weights: a strided 'same' convolution with bias and relu (im2col), a batch norm that cannot
- * be folded (after an activation), a 'same' convolution on 144 channels (shift path) with folded batch norm and fused
+ * be folded (after an activation), a stride-1 'same' convolution on 144 channels with folded batch norm and fused
  * activation, Add, ZeroPadding2D + a 3x5 'valid' convolution, an average pool before a 1x1 convolution (commuted),
  * a concatenation with one input that other layers also read, and a 'same' strided max pool (-inf padding). No
  * model files needed.
@@ -123,6 +123,31 @@ class InferenceNetLayersTest {
     }
 
     @Test
+    void threadsSplitTheBatchWithoutChangingTheFeaturesAndRestoreTheBackend() throws IOException {
+        Map<String, INDArray> weights = new HashMap<>();
+        JsonNode topology = topology(weights);
+        InferenceNet net = InferenceNet.fromKeras(topology, weights, "mp");
+        Nd4j.getRandom().setSeed(5);
+        INDArray nhwc = Nd4j.rand(DataType.FLOAT, 5, 33, 33, 3).muli(2).subi(1);
+        net.setThreads(1);
+        INDArray serial = net.output(nhwc);
+        int blasThreads = Nd4j.factory().blas().getMaxThreads();
+        int nativeThreads = Nd4j.getEnvironment().maxThreads();
+        for (int threads : new int[]{2, 3, 8}) { // 8 > 5 images: one image per group
+            net.setThreads(threads);
+            INDArray parallel = net.output(nhwc);
+            assertEquals(5, parallel.rows());
+            double max = serial.amaxNumber().doubleValue();
+            double diff = serial.sub(parallel).amaxNumber().doubleValue();
+            assertTrue(max > 0.1 && diff < 1e-6 * max, threads + " threads: max diff " + diff + " vs " + max);
+        }
+        assertEquals(blasThreads, Nd4j.factory().blas().getMaxThreads());
+        assertEquals(nativeThreads, Nd4j.getEnvironment().maxThreads());
+        assertThrows(IllegalArgumentException.class, () -> net.setThreads(-1));
+
+    }
+
+    @Test
     void tooSmallInputsAreRefusedNamingTheLayer() throws IOException {
         Map<String, INDArray> weights = new HashMap<>();
         ObjectNode root = JSON.createObjectNode();
@@ -133,6 +158,13 @@ class InferenceNetLayersTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> net.output(Nd4j.zeros(DataType.FLOAT, 1, 2, 5, 3)));
         assertTrue(e.getMessage().contains("2x5 is too small") && e.getMessage().contains("stem"), e.getMessage());
         assertEquals(4, net.output(Nd4j.zeros(DataType.FLOAT, 1, 3, 3, 3)).size(1));
+        // with image groups on threads the failure reaches the caller, and the thread counts are restored
+        int blasThreads = Nd4j.factory().blas().getMaxThreads();
+        net.setThreads(2);
+        e = assertThrows(IllegalArgumentException.class, () -> net.output(Nd4j.zeros(DataType.FLOAT, 4, 2, 5, 3)));
+        assertTrue(e.getMessage().contains("2x5 is too small"), e.getMessage());
+        assertEquals(blasThreads, Nd4j.factory().blas().getMaxThreads());
+        assertEquals(4, net.output(Nd4j.zeros(DataType.FLOAT, 4, 3, 3, 3)).size(0));
     }
 
     @Test
