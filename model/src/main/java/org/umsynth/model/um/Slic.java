@@ -548,9 +548,202 @@ public final class Slic {
 
     /**
      * skimage's {@code _enforce_label_connectivity_cython} on a 2-D image, in place; labels become
-     * 0-based. Returns the number of labels (max label + 1).
+     * 0-based. Returns the number of labels (max label + 1). Same output as {@link
+     * #enforceConnectivityFlood}, computed on runs: the 4-connected pieces come from a union-find
+     * over same-label runs of adjacent rows (root = the piece's first run in raster order, i.e. the
+     * pixel where skimage's scan starts its flood); a piece of at least {@code minSize} pixels takes
+     * the next label without being flooded; only pieces below {@code minSize} are flooded, in
+     * skimage's order, for the neighbour label they merge into. If a piece exceeds {@code maxSize}
+     * (skimage cuts its flood there; a piece of exactly maxSize is flooded whole) the pixel flood runs instead.
      */
     static int enforceConnectivity(int[] segments, int width, int height, int minSize, int maxSize) {
+        Runs runs = Runs.of(segments, width, height);
+        if (runs.negative) return enforceConnectivityFlood(segments, width, height, minSize, maxSize);
+        int count = runs.count;
+        int[] start = runs.start, rowFirst = runs.rowFirst;
+        int[] parent = new int[count];
+        for (int r = 0; r < count; r++) parent[r] = r;
+        for (int y = 1; y < height; y++) {
+            // two pointers over the previous row's runs and this row's: overlapping x ranges, same label
+            int p = rowFirst[y - 1], pEnd = rowFirst[y], rowBase = y * width, prevBase = rowBase - width;
+            for (int r = rowFirst[y], rEnd = rowFirst[y + 1]; r < rEnd; r++) {
+                int xs = start[r] - rowBase, xe = (r + 1 < rEnd ? start[r + 1] : rowBase + width) - rowBase;
+                int label = segments[start[r]];
+                while (p < pEnd) {
+                    int pxs = start[p] - prevBase, pxe = (p + 1 < pEnd ? start[p + 1] : prevBase + width) - prevBase;
+                    if (pxs >= xe) break;
+                    if (pxe > xs && segments[start[p]] == label) union(parent, p, r);
+                    if (pxe > xe) break; // p also reaches this row's next run
+                    p++;
+                }
+            }
+        }
+        int[] pieceSize = new int[count];
+        for (int y = 0; y < height; y++) {
+            int rowEnd = (y + 1) * width;
+            for (int r = rowFirst[y], rEnd = rowFirst[y + 1]; r < rEnd; r++) {
+                int root = find(parent, r);
+                parent[r] = root;
+                pieceSize[root] += (r + 1 < rEnd ? start[r + 1] : rowEnd) - start[r];
+            }
+        }
+        for (int r = 0; r < count; r++) {
+            if (pieceSize[r] > maxSize || maxSize <= minSize) {
+                return enforceConnectivityFlood(segments, width, height, minSize, maxSize);
+            }
+        }
+        int[] assigned = new int[count]; // skimage's label of each piece (by root), 0 = not reached yet
+        int currentNewLabel = 1;
+        SmallPieceFlood flood = null;
+        for (int r = 0; r < count; r++) {
+            if (parent[r] != r) continue;
+            if (pieceSize[r] >= minSize) {
+                assigned[r] = currentNewLabel++;
+            } else {
+                if (flood == null) flood = new SmallPieceFlood(segments, width, height, runs, parent, assigned, minSize);
+                assigned[r] = flood.adjacent(start[r], currentNewLabel);
+            }
+        }
+        int maxLabel = 0;
+        for (int y = 0; y < height; y++) {
+            int rowEnd = (y + 1) * width;
+            for (int r = rowFirst[y], rEnd = rowFirst[y + 1]; r < rEnd; r++) {
+                int v = assigned[parent[r]];
+                Arrays.fill(segments, start[r], r + 1 < rEnd ? start[r + 1] : rowEnd, v - 1);
+                if (v > maxLabel) maxLabel = v;
+            }
+        }
+        return maxLabel;
+    }
+
+    private static int find(int[] parent, int r) {
+        while (parent[r] != r) {
+            parent[r] = parent[parent[r]];
+            r = parent[r];
+        }
+        return r;
+    }
+
+    /** Joins two sets; the root is the smaller run index (the piece's first run in raster order). */
+    private static void union(int[] parent, int a, int b) {
+        int ra = find(parent, a), rb = find(parent, b);
+        if (ra < rb) parent[rb] = ra;
+        else if (rb < ra) parent[ra] = rb;
+    }
+
+    /** Maximal same-label runs of each row: run r starts at pixel start[r]; row y holds runs [rowFirst[y], rowFirst[y + 1]). */
+    private static final class Runs {
+        int[] start;
+        final int[] rowFirst;
+        int count;
+        /** A negative label (the small-piece flood marks visited pixels with negative values). */
+        boolean negative;
+
+        private Runs(int capacity, int height) {
+            start = new int[capacity];
+            rowFirst = new int[height + 1];
+        }
+
+        static Runs of(int[] segments, int width, int height) {
+            Runs runs = new Runs(Math.max(16, segments.length / 8), height);
+            int[] start = runs.start;
+            int count = 0, min = 0;
+            for (int y = 0; y < height; y++) {
+                runs.rowFirst[y] = count;
+                int row = y * width;
+                if (count + width > start.length) start = Arrays.copyOf(start, Math.max(2 * start.length, count + width));
+                int previous = segments[row];
+                start[count++] = row;
+                min = Math.min(min, previous);
+                for (int i = row + 1, e = row + width; i < e; i++) {
+                    int v = segments[i];
+                    if (v != previous) {
+                        start[count++] = i;
+                        min = Math.min(min, v);
+                        previous = v;
+                    }
+                }
+            }
+            runs.rowFirst[height] = count;
+            runs.start = start;
+            runs.count = count;
+            runs.negative = min < 0;
+            return runs;
+        }
+
+        /** The run holding a pixel (binary search in its row). */
+        int runOf(int pixel, int width) {
+            int y = pixel / width;
+            int lo = rowFirst[y], hi = rowFirst[y + 1] - 1;
+            while (lo < hi) {
+                int mid = (lo + hi + 1) >>> 1;
+                if (start[mid] <= pixel) lo = mid;
+                else hi = mid - 1;
+            }
+            return lo;
+        }
+    }
+
+    /**
+     * skimage's flood of one piece smaller than minSize, in its neighbour order, returning the
+     * label it merges into: the last already labelled different neighbour met (a piece whose first
+     * run precedes this one's), or {@code current} if none.
+     */
+    private static final class SmallPieceFlood {
+        final int[] segments, parent, assigned, queue, neighbours;
+        final int width, height;
+        final Runs runs;
+
+        SmallPieceFlood(int[] segments, int width, int height, Runs runs, int[] parent, int[] assigned, int minSize) {
+            this.segments = segments;
+            this.width = width;
+            this.height = height;
+            this.runs = runs;
+            this.parent = parent;
+            this.assigned = assigned;
+            queue = new int[Math.max(1, minSize)];
+            neighbours = new int[4 * queue.length];
+        }
+
+        /** Floods the piece holding pixel {@code first}; marks its pixels {@code ~label} (labels are >= 0; the caller overwrites all). */
+        int adjacent(int first, int current) {
+            int label = segments[first], visitedLabel = ~label;
+            int adjacent = current;
+            int size = 1, visited = 0, met = 0;
+            queue[0] = first;
+            segments[first] = visitedLabel;
+            while (visited < size) {
+                int p = queue[visited++];
+                int py = p / width, px = p - py * width;
+                for (int dir = 0; dir < 4; dir++) {
+                    int q;
+                    if (dir == 0) { if (px + 1 >= width) continue; q = p + 1; }
+                    else if (dir == 1) { if (px == 0) continue; q = p - 1; }
+                    else if (dir == 2) { if (py + 1 >= height) continue; q = p + width; }
+                    else { if (py == 0) continue; q = p - width; }
+                    int v = segments[q];
+                    if (v == label) {
+                        segments[q] = visitedLabel;
+                        queue[size++] = q;
+                    } else if (v != visitedLabel) {
+                        neighbours[met++] = q;
+                    }
+                }
+            }
+            // the last qualifying neighbour in flood order wins: look them up from the end
+            for (int j = met - 1; j >= 0; j--) {
+                int cq = assigned[parent[runs.runOf(neighbours[j], width)]];
+                if (cq > 0 && cq != current) return cq;
+            }
+            return adjacent;
+        }
+    }
+
+    /**
+     * skimage's {@code _enforce_label_connectivity_cython} on a 2-D image, in place, pixel by
+     * pixel as skimage floods; labels become 0-based. Returns the number of labels (max label + 1).
+     */
+    static int enforceConnectivityFlood(int[] segments, int width, int height, int minSize, int maxSize) {
         int size = width * height;
         // skimage labels start at 1 and 0 means "not yet visited"
         int[] connected = new int[size];

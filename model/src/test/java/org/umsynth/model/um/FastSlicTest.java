@@ -114,13 +114,14 @@ class FastSlicTest {
 
     @Test
     void stopsEarlyOnceConverged() throws Exception {
-        // noise-free blocks: the labels settle after a few passes; the exact mode also stops at its fixed point
+        // noise-free blocks: the labels settle after a few passes; the exact mode also stops at its fixed point.
+        // 128 segments on 256x256: step 23, below the half-size threshold, so every pass is at full size
         int side = 256;
         byte[] g = new byte[side * side];
         for (int y = 0; y < side; y++) {
             for (int x = 0; x < side; x++) g[y * side + x] = (byte) (((x / 64) + (y / 64)) % 2 == 0 ? 40 : 200);
         }
-        Slic.Segmentation s = fast(g, side, side, 64);
+        Slic.Segmentation s = fast(g, side, side, 128);
         assertTrue(s.iterations() < 10, "iterations " + s.iterations());
         assertTrue(SegmentationAgreement.connectedAndSized(s.labels(), side, side, s.segmentCount(), (int) (0.5 * side * side / s.seedCount())));
         // every block edge is a superpixel edge
