@@ -21,7 +21,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * run alone, forward ({@code activate(true)}) and backward ({@code backpropGradient} with a random
  * epsilon), on the activations of one real forward pass; totals per layer type. Demo profile, batch 2.
  * Not a unit test: {@code -Dumsynth.bench=true}, {@code -Dumsynth.bench.side=64}, optionally
- * {@code -Dumsynth.bench.fast=true} for the profile's fast layers.
+ * {@code -Dumsynth.bench.stock=true} for DL4J's stock convolution layers.
  */
 @EnabledIfSystemProperty(named = "umsynth.bench", matches = "true")
 class GanLayerProfileBenchmarkTest {
@@ -29,7 +29,8 @@ class GanLayerProfileBenchmarkTest {
     void combinedGraphPerLayer() {
         int side = Integer.getInteger("umsynth.bench.side", 64);
         int reps = Integer.getInteger("umsynth.bench.reps", 5);
-        GanProfile p = GanProfile.demo().withResolution(side);
+        GanProfile p = GanProfile.demo().withResolution(side)
+                .withStockLayers(Boolean.getBoolean("umsynth.bench.stock"));
         ComputationGraph g = GanNetworks.combined(p, 1);
         g.initGradientsView();
         INDArray x = Nd4j.rand(DataType.FLOAT, 2, p.inputChannels(), side, side);
@@ -81,7 +82,7 @@ class GanLayerProfileBenchmarkTest {
             System.out.printf("TYPE %-28s x%2.0f fwd %8.2f bwd %8.2f total %8.2f ms%n", e.getKey(), t[2], t[0], t[1],
                     t[0] + t[1]);
         }
-        System.out.printf("TYPE sum %.1f ms (side %d, OMP_NUM_THREADS=%s)%n", total, side,
-                System.getenv("OMP_NUM_THREADS"));
+        System.out.printf("TYPE sum %.1f ms (side %d, %s convolutions, OMP_NUM_THREADS=%s)%n", total, side,
+                p.stockLayers() ? "stock" : "fast", System.getenv("OMP_NUM_THREADS"));
     }
 }
