@@ -32,6 +32,8 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
 public class FastConvolutionLayer extends ConvolutionLayer {
     /** Column-matrix elements per block (16 MiB of floats); larger images are processed in blocks of rows. */
     static volatile int columnBlockElements = 1 << 22;
+    /** At most this many output rows per block (0: no limit); tests force blocks with it. */
+    static volatile int maxBlockRows = 0;
 
     private transient INDArray preActivationInput;
     private transient INDArray preActivation;
@@ -79,7 +81,8 @@ public class FastConvolutionLayer extends ConvolutionLayer {
 
     private int rowsPerBlock(ConvGeometry g) {
         long perRow = (long) g.columnRows() * g.outW;
-        return (int) Math.max(1, Math.min(g.outH, columnBlockElements / Math.max(1, perRow)));
+        int rows = (int) Math.max(1, Math.min(g.outH, columnBlockElements / Math.max(1, perRow)));
+        return maxBlockRows > 0 ? Math.min(rows, maxBlockRows) : rows;
     }
 
     /** Convolution + bias (no activation) of a contiguous input: {@code [N, nOut, outH, outW]}, c order. */
@@ -95,7 +98,7 @@ public class FastConvolutionLayer extends ConvolutionLayer {
         INDArray col = mgr.createUninitialized(ArrayType.FF_WORKING_MEM, dataType, new long[] {k, (long) rows * g.outW},
                 'c');
         for (int i = 0; i < n; i++) {
-            INDArray outImage = out.get(NDArrayIndex.point(i)).reshape('c', nOut, pixels);
+            INDArray outImage = out.get(NDArrayIndex.point(i)).reshape('c', new long[] {nOut, pixels});
             for (int first = 0; first < g.outH; first += rows) {
                 int end = Math.min(g.outH, first + rows);
                 INDArray colBlock = block(col, k, (end - first) * g.outW);
@@ -119,8 +122,8 @@ public class FastConvolutionLayer extends ConvolutionLayer {
         if (scratch.size(0) == rows && scratch.size(1) == columns) {
             return scratch;
         }
-        return scratch.reshape('c', scratch.length()).get(NDArrayIndex.interval(0, (long) rows * columns))
-                .reshape('c', rows, columns);
+        return scratch.reshape('c', new long[] {scratch.length()})
+                .get(NDArrayIndex.interval(0, (long) rows * columns)).reshape('c', new long[] {rows, columns});
     }
 
     private static INDArray matrix(INDArray weights, int nOut, int k) {
@@ -204,7 +207,7 @@ public class FastConvolutionLayer extends ConvolutionLayer {
                 new long[] {k, blockColumns}, 'c');
         boolean first = true;
         for (int i = 0; i < n; i++) {
-            INDArray deltaImage = delta.get(NDArrayIndex.point(i)).reshape('c', nOut, pixels);
+            INDArray deltaImage = delta.get(NDArrayIndex.point(i)).reshape('c', new long[] {nOut, pixels});
             for (int r0 = 0; r0 < g.outH; r0 += rows) {
                 int r1 = Math.min(g.outH, r0 + rows);
                 int columns = (r1 - r0) * g.outW;

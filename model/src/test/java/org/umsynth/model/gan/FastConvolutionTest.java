@@ -125,13 +125,20 @@ class FastConvolutionTest {
     @Test
     void blocksOfRowsGiveTheSameResult() {
         int saved = FastConvolutionLayer.columnBlockElements;
-        FastConvolutionLayer.columnBlockElements = 1; // one output row per block
         try {
+            FastConvolutionLayer.columnBlockElements = 1; // one output row per block
             for (int[] c : CASES) {
                 compare(c, 13, 11);
             }
+            FastConvolutionLayer.columnBlockElements = saved;
+            FastConvolutionLayer.maxBlockRows = 3; // a shorter last block
+            for (int[] c : CASES) {
+                compare(c, 13, 11);
+                compare(c, 16, 16);
+            }
         } finally {
             FastConvolutionLayer.columnBlockElements = saved;
+            FastConvolutionLayer.maxBlockRows = 0;
         }
     }
 
