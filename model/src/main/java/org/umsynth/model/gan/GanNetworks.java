@@ -173,8 +173,9 @@ public final class GanNetworks {
         for (int i = 0; i < p.downsamplings(); i++) {
             channels /= 2;
             String name = "g_up" + i;
-            b.addLayer(name, new Deconvolution2D.Builder(3, 3).stride(2, 2).padding(0, 0).nOut(channels)
-                    .activation(Activation.IDENTITY).build(), x);
+            Deconvolution2D.Builder up = p.stockLayers() ? new Deconvolution2D.Builder(3, 3)
+                    : new FastDeconvolution2D.Builder(3, 3);
+            b.addLayer(name, up.stride(2, 2).padding(0, 0).nOut(channels).activation(Activation.IDENTITY).build(), x);
             b.addLayer(name + "_crop", new Cropping2D.Builder(1, 0, 1, 0).build(), name);
             x = normRelu(b, p, name, name + "_crop");
         }
@@ -250,8 +251,10 @@ public final class GanNetworks {
     /**
      * A conv layer: {@link SameDiffConv2D} when the profile asks for it, else {@link FastConvolution} or, with
      * {@code stockLayers}, DL4J's {@code ConvolutionLayer} (same function and parameters).
-     * Instance norm and reflection padding likewise: {@link FastInstanceNorm} / {@link FastReflectionPad2D}, or
-     * with {@code stockLayers} the SameDiff {@link InstanceNorm} / {@link ReflectionPad2D}.
+     * Transposed convolutions, instance norm and reflection padding likewise: {@link FastDeconvolution2D},
+     * {@link FastInstanceNorm} / {@link FastReflectionPad2D}, or
+     * with {@code stockLayers} DL4J's {@code Deconvolution2D} and the SameDiff {@link InstanceNorm} /
+     * {@link ReflectionPad2D}.
      */
     private static Layer convLayer(GanProfile p, int kernel, int stride, int padding, int nOut,
             org.nd4j.linalg.activations.IActivation activation) {

@@ -42,6 +42,16 @@ class FastConvolutionTest {
         {5, 3, 1, 0, 1}, // stride larger than the padding, odd sizes
     };
 
+    /** Transposed convolutions: kernel, stride, padding, activation (the generator's: 3x3 stride 2, no padding). */
+    private static final int[][] DECONV_CASES = {{3, 2, 0, 0}, {3, 2, 1, 1}, {4, 2, 1, 2}, {3, 1, 1, 0}, {2, 3, 0, 0}};
+
+    private static org.deeplearning4j.nn.conf.layers.Layer deconv(int[] c, boolean fast, int nOut) {
+        org.deeplearning4j.nn.conf.layers.Deconvolution2D.Builder b = fast ? new FastDeconvolution2D.Builder(c[0], c[0])
+                : new org.deeplearning4j.nn.conf.layers.Deconvolution2D.Builder(c[0], c[0]);
+        return b.stride(c[1], c[1]).padding(c[2], c[2]).nOut(nOut).activation(activation(c[3]))
+                .convolutionMode(ConvolutionMode.Truncate).build();
+    }
+
     private static IActivation activation(int code) {
         return switch (code) {
             case 1 -> new ActivationTanH();
@@ -55,13 +65,18 @@ class FastConvolutionTest {
         ConvolutionLayer.Builder b = fast ? new FastConvolution.Builder(c[0], c[0]) : new ConvolutionLayer.Builder(c[0], c[0]);
         b.stride(c[1], c[1]).padding(c[2], c[2]).nOut(nOut).activation(activation(c[4]));
         b.convolutionMode(c[3] == 1 ? ConvolutionMode.Same : ConvolutionMode.Truncate);
+        return conf(b.build(), type, nIn, h, w);
+    }
+
+    private static ComputationGraphConfiguration conf(org.deeplearning4j.nn.conf.layers.Layer layer, DataType type,
+            int nIn, int h, int w) {
         return new NeuralNetConfiguration.Builder().dataType(type).seed(7).updater(new NoOp())
                 .weightInit(new WeightInitDistribution(new NormalDistribution(0, 0.3))).biasInit(0.1)
                 .graphBuilder().addInputs("in").setInputTypes(InputType.convolutional(h, w, nIn))
                 // a stock 1x1 layer first: its weight gradient carries the fast layer's input gradient
                 .addLayer("pre", new ConvolutionLayer.Builder(1, 1).nOut(nIn).activation(new ActivationIdentity())
                         .build(), "in")
-                .addLayer("conv", b.build(), "pre")
+                .addLayer("conv", layer, "pre")
                 .addLayer("out", new CnnLossLayer.Builder(LossFunctions.LossFunction.MSE)
                         .activation(new ActivationIdentity()).build(), "conv")
                 .setOutputs("out").build();
@@ -82,17 +97,26 @@ class FastConvolutionTest {
 
     /** Stock vs fast from the same parameters: output, parameter gradients, input gradient, in float. */
     private static void compare(int[] c, int h, int w) {
+        compare(conf(c, false, DataType.FLOAT, 5, 6, h, w), conf(c, true, DataType.FLOAT, 5, 6, h, w),
+                FastConvolutionLayer.class, java.util.Arrays.toString(c) + " " + h + "x" + w, h, w);
+    }
+
+    private static void compareDeconv(int[] c, int h, int w) {
+        compare(conf(deconv(c, false, 6), DataType.FLOAT, 5, h, w), conf(deconv(c, true, 6), DataType.FLOAT, 5, h, w),
+                FastDeconvolution2DLayer.class, "deconv " + java.util.Arrays.toString(c) + " " + h + "x" + w, h, w);
+    }
+
+    private static void compare(ComputationGraphConfiguration stockConf, ComputationGraphConfiguration fastConf,
+            Class<?> fastLayer, String name, int h, int w) {
         int nIn = 5;
-        int nOut = 6;
-        ComputationGraph stock = init(conf(c, false, DataType.FLOAT, nIn, nOut, h, w));
-        ComputationGraph fast = init(conf(c, true, DataType.FLOAT, nIn, nOut, h, w));
+        ComputationGraph stock = init(stockConf);
+        ComputationGraph fast = init(fastConf);
         fast.setParams(stock.params());
-        assertInstanceOf(FastConvolutionLayer.class, fast.getLayer("conv"));
+        assertInstanceOf(fastLayer, fast.getLayer("conv"));
         Nd4j.getRandom().setSeed(11);
         INDArray x = Nd4j.randn(DataType.FLOAT, 3, nIn, h, w);
         INDArray yStock = stock.outputSingle(x);
         INDArray yFast = fast.outputSingle(x);
-        String name = java.util.Arrays.toString(c) + " " + h + "x" + w;
         assertClose(yStock, yFast, 1e-5, "output " + name);
         INDArray labels = Nd4j.randn(DataType.FLOAT, yStock.shape());
         Gradient gs = gradient(stock, x, labels);
@@ -119,6 +143,22 @@ class FastConvolutionTest {
         for (int[] c : CASES) {
             compare(c, 13, 11);
             compare(c, 16, 16);
+        }
+    }
+
+    @Test
+    void transposedConvolutionEqualsTheStockLayer() {
+        for (int[] c : DECONV_CASES) {
+            compareDeconv(c, 7, 5);
+            compareDeconv(c, 8, 8);
+        }
+        FastConvolutionLayer.maxBlockRows = 2; // blocks of input rows, a shorter last one
+        try {
+            for (int[] c : DECONV_CASES) {
+                compareDeconv(c, 7, 5);
+            }
+        } finally {
+            FastConvolutionLayer.maxBlockRows = 0;
         }
     }
 
@@ -157,6 +197,16 @@ class FastConvolutionTest {
                         .minAbsoluteError(1e-8).print(GradientCheckUtil.PrintMode.FAILURES_ONLY)
                         .exitOnFirstError(false));
                 assertTrue(ok, "gradient check " + java.util.Arrays.toString(c));
+            }
+            for (int[] c : DECONV_CASES) {
+                ComputationGraph g = init(conf(deconv(c, true, 3), DataType.DOUBLE, 2, 5, 4));
+                Nd4j.getRandom().setSeed(3);
+                INDArray x = Nd4j.randn(DataType.DOUBLE, 2, 2, 5, 4);
+                INDArray labels = Nd4j.randn(DataType.DOUBLE, g.outputSingle(x).shape());
+                assertTrue(GradientCheckUtil.checkGradients(new GradientCheckUtil.GraphConfig().net(g)
+                        .inputs(new INDArray[] {x}).labels(new INDArray[] {labels}).epsilon(1e-6).maxRelError(1e-3)
+                        .minAbsoluteError(1e-8).print(GradientCheckUtil.PrintMode.FAILURES_ONLY)
+                        .exitOnFirstError(false)), "gradient check deconv " + java.util.Arrays.toString(c));
             }
         } finally {
             Nd4j.setDefaultDataTypes(before, before);

@@ -140,11 +140,13 @@ class FastPlaneLayersTest {
         assertInstanceOf(FastReflectionPad2D.class, layer(back, "g_pad0"));
         assertInstanceOf(FastInstanceNorm.class, layer(back, "g_conv0_in"));
         assertInstanceOf(FastConvolution.class, layer(back, "g_conv0"));
+        assertInstanceOf(FastDeconvolution2D.class, layer(back, "g_up0"));
         assertEquals(3, ((FastReflectionPad2D) layer(back, "g_pad0")).getPadding());
         ComputationGraphConfiguration stock = GanNetworks.combinedConfiguration(p.withStockLayers(true),
                 DataType.FLOAT, 1);
         assertInstanceOf(InstanceNorm.class, layer(stock, "g_conv0_in"));
         assertEquals(ConvolutionLayer.class, layer(stock, "g_conv0").getClass());
+        assertEquals(org.deeplearning4j.nn.conf.layers.Deconvolution2D.class, layer(stock, "g_up0").getClass());
         assertEquals(GanNetworks.parameterCount(stock), GanNetworks.parameterCount(back));
     }
 
