@@ -58,9 +58,10 @@ public class TrainConfig extends StageConfig {
             + "-Dorg.bytedeco.javacpp.platform.extension=-onednn-avx2); checkpoints are not interchangeable")
     public boolean sameDiffConvolutions = false;
 
-    @Setting("DL4J's stock ConvolutionLayer and the SameDiff instance norm / reflection padding instead of the fast "
-            + "Java layers (FastConvolution, FastInstanceNorm, FastReflectionPad2D): same function and parameters, "
-            + "checkpoints load either way, 4-5x slower GAN steps on CPU")
+    @Setting("DL4J's stock ConvolutionLayer / Deconvolution2D and the SameDiff instance norm / reflection padding "
+            + "instead of the fast Java layers (FastConvolution, FastDeconvolution2D, FastInstanceNorm, "
+            + "FastReflectionPad2D): same function and parameters, checkpoints load either way, 4-7x slower GAN "
+            + "steps on CPU")
     public boolean stockLayers = false;
 
     @Setting(value = "minibatches per worker in one round (one D phase, then one G phase)", min = 1, max = 100000)
