@@ -5,12 +5,16 @@
 #
 #   bench/gan/side_by_side.sh                 # threads 1 and 2, 3 warm-up + 8 timed steps
 #   THREADS="1" WARMUP=2 STEPS=5 bench/gan/side_by_side.sh
+#   LAYERS=fast THREADS=1 bench/gan/side_by_side.sh   # only the default (fast) DL4J layers
 #
 # Run from anywhere inside the repository; Maven runs offline (-o). The raw output goes to $LOG.
 set -euo pipefail  # pipefail: a failing mvn inside a pipe still stops the script
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 THREADS="${THREADS:-1 2}"
+# DL4J layer sets: "fast" (the default FastConvolution / FastInstanceNorm / FastReflectionPad2D) and "stock"
+# (GanProfile.stockLayers: DL4J's ConvolutionLayer and the SameDiff norm / padding layers)
+LAYERS="${LAYERS:-stock fast}"
 WARMUP="${WARMUP:-3}"
 STEPS="${STEPS:-8}"
 PYTHON="${PYTHON:-/usr/bin/python3}"
@@ -44,17 +48,20 @@ mvn -B -o -q -Dstyle.color=never -pl model test-compile 2>&1 | sed 's/\x1b\[[0-9
     || { echo "model test-compile failed, see $LOG" >&2; exit 1; }
 
 for t in $THREADS; do
-    echo "DL4J, OMP_NUM_THREADS=$t" >&2
-    # surefire:test runs the classes compiled above without another compile pass
-    OMP_NUM_THREADS="$t" mvn -B -o -Dstyle.color=never -pl model surefire:test -Dumsynth.bench=true \
-        -Dumsynth.bench.warmup="$WARMUP" -Dumsynth.bench.steps="$STEPS" \
-        -Dtest='GanStepBenchmarkTest#stepTimes' -Dsurefire.failIfNoSpecifiedTests=false \
-        > "$LOG.dl4j.$t" 2>&1 || { cat "$LOG.dl4j.$t" >>"$LOG"; echo "DL4J bench failed, see $LOG" >&2; exit 1; }
-    if ! grep -q '^BENCH' "$LOG.dl4j.$t"; then
-        cat "$LOG.dl4j.$t" >>"$LOG"; echo "DL4J bench printed no BENCH line (test skipped?), see $LOG" >&2; exit 1
-    fi
-    grep '^BENCH' "$LOG.dl4j.$t" | sed "s/^/threads=$t /" | tee -a "$LOG"
-    rm -f "$LOG.dl4j.$t"
+    for layers in $LAYERS; do
+        echo "DL4J ($layers layers), OMP_NUM_THREADS=$t" >&2
+        stock=false; [ "$layers" = stock ] && stock=true
+        # surefire:test runs the classes compiled above without another compile pass
+        OMP_NUM_THREADS="$t" mvn -B -o -Dstyle.color=never -pl model surefire:test -Dumsynth.bench=true \
+            -Dumsynth.bench.warmup="$WARMUP" -Dumsynth.bench.steps="$STEPS" -Dumsynth.bench.stock="$stock" \
+            -Dtest='GanStepBenchmarkTest#stepTimes' -Dsurefire.failIfNoSpecifiedTests=false \
+            > "$LOG.dl4j.$t" 2>&1 || { cat "$LOG.dl4j.$t" >>"$LOG"; echo "DL4J bench failed, see $LOG" >&2; exit 1; }
+        if ! grep -q '^BENCH' "$LOG.dl4j.$t"; then
+            cat "$LOG.dl4j.$t" >>"$LOG"; echo "DL4J bench printed no BENCH line (test skipped?), see $LOG" >&2; exit 1
+        fi
+        grep '^BENCH' "$LOG.dl4j.$t" | sed "s/^/threads=$t layers=$layers /" | tee -a "$LOG"
+        rm -f "$LOG.dl4j.$t"
+    done
     echo "PyTorch, OMP_NUM_THREADS=$t" >&2
     OMP_NUM_THREADS="$t" "$PYTHON" "$ROOT/bench/gan/pytorch_gan_step.py" --threads "$t" --warmup "$WARMUP" \
         --steps "$STEPS" --schedule dl4j | tee -a "$LOG"
@@ -65,32 +72,41 @@ echo "load at end: $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$LOG"
 
 echo
 awk '
-    /threads=[0-9]+ BENCH / {
-        sub(/.*threads=/, "threads="); t = substr($1, 9); split($3, r, "x"); side = r[1]
+    /threads=[0-9]+ layers=[a-z]+ BENCH / {
+        t = substr($1, 9); l = substr($2, 8); split($4, r, "x"); side = r[1]; k = t SUBSEP side SUBSEP l
         for (i = 1; i <= NF; i++) {
-            if ($i == "median") dl[t, side] = $(i + 1)
-            if ($i == "(min") { m = $(i + 1); sub(",", "", m); dlmin[t, side] = m }
+            if ($i == "median") dl[k] = $(i + 1)
+            if ($i == "(min") { m = $(i + 1); sub(",", "", m); dlmin[k] = m }
+            if ($i == "G.output") { v = $(i + 1); sub(",", "", v); ph[k] = v }
+            if ($i == "D" && $(i + 1) == "fit") { v = $(i + 2); sub(",", "", v); ph[k] = ph[k] " / " v }
+            if ($i == "combined") { v = $(i + 2); sub(";", "", v); ph[k] = ph[k] " / " v }
         }
-        seen[t] = 1; sides[side] = 1
+        seen[t] = 1; kinds[l] = 1
     }
     /^TORCH / {
         for (i = 2; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
         key = f["threads"] SUBSEP f["side"]
-        if (f["schedule"] == "dl4j") { pt[key] = f["median_ms"]; ptmin[key] = f["min_ms"] }
+        if (f["schedule"] == "dl4j") {
+            pt[key] = f["median_ms"]; ptmin[key] = f["min_ms"]; ptph[key] = f["g_ms"] " / " f["d_ms"] " / " f["gphase_ms"]
+        }
         else ptidiom[key] = f["median_ms"]
         gp = f["g_params"]; dp = f["d_params"]
     }
     END {
         printf "G %s params, D %s params (PyTorch; the DL4J BENCH lines print theirs)\n", gp, dp
-        print "| threads | resolution | DL4J median (min) ms/step | PyTorch median (min) ms/step | DL4J / PyTorch (medians) | PyTorch idiomatic step ms |"
-        print "|---|---|---|---|---|---|"
+        print "| threads | resolution | DL4J layers | DL4J median (min) ms/step | PyTorch median (min) ms/step | DL4J / PyTorch (medians) | phases DL4J: G.output / D fit / combined fit (means) | phases PyTorch: G fwd / D update / G phase | PyTorch idiomatic step ms |"
+        print "|---|---|---|---|---|---|---|---|---|"
         n = split("1 2 3 4 5 6 7 8", order, " ")
         for (ti = 1; ti <= n; ti++) {
             t = order[ti]; if (!(t in seen)) continue
             for (side = 64; side <= 128; side *= 2) {
-                k = t SUBSEP side
-                ratio = (pt[k] > 0) ? sprintf("%.1fx", dl[k] / pt[k]) : "n/a"
-                printf "| %s | %dx%d | %s (%s) | %s (%s) | %s | %s |\n", t, side, side, dl[k], dlmin[k], pt[k], ptmin[k], ratio, ptidiom[k]
+                p = t SUBSEP side
+                for (l in kinds) {
+                    k = p SUBSEP l
+                    if (!(k in dl)) continue
+                    ratio = (pt[p] > 0) ? sprintf("%.1fx", dl[k] / pt[p]) : "n/a"
+                    printf "| %s | %dx%d | %s | %s (%s) | %s (%s) | %s | %s | %s | %s |\n", t, side, side, l, dl[k], dlmin[k], pt[p], ptmin[p], ratio, ph[k], ptph[p], ptidiom[p]
+                }
             }
         }
     }' "$LOG" | tee -a "$LOG"

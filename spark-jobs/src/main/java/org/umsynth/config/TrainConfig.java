@@ -58,6 +58,12 @@ public class TrainConfig extends StageConfig {
             + "-Dorg.bytedeco.javacpp.platform.extension=-onednn-avx2); checkpoints are not interchangeable")
     public boolean sameDiffConvolutions = false;
 
+    @Setting("DL4J's stock ConvolutionLayer / Deconvolution2D and the SameDiff instance norm / reflection padding "
+            + "instead of the fast Java layers (FastConvolution, FastDeconvolution2D, FastInstanceNorm, "
+            + "FastReflectionPad2D): same function and parameters, checkpoints load either way, 4-7x slower GAN "
+            + "steps on CPU")
+    public boolean stockLayers = false;
+
     @Setting(value = "minibatches per worker in one round (one D phase, then one G phase)", min = 1, max = 100000)
     public int roundBatches = 8;
 
@@ -140,7 +146,7 @@ public class TrainConfig extends StageConfig {
                 learningRate > 0 ? learningRate : base.learningRate(), base.beta1(),
                 epochs >= 0 ? epochs : base.epochs(), decayEpochs >= 0 ? decayEpochs : base.decayEpochs(),
                 base.l1Weight(), base.segWeightLabelled(), base.segWeightPseudo(), base.initStd(), base.diceSmooth(),
-                sameDiffConvolutions);
+                sameDiffConvolutions, stockLayers);
     }
 
     public int averagingFrequencyOrDefault() {

@@ -182,10 +182,33 @@ class TrainJobTest extends SparkTestBase {
         GanCheckpoint.Loaded l = GanCheckpoint.load(fs, s.lastCheckpoint());
         assertTrue(l.state().profile().sameDiffConvolutions());
         assertTrue(l.combined().getLayer("g_conv0").conf().getLayer() instanceof org.umsynth.model.gan.SameDiffConv2D);
+        assertTrue(l.combined().getLayer("g_conv0_in").conf().getLayer() instanceof org.umsynth.model.gan.FastInstanceNorm);
         Map<String, INDArray> inCombined = l.combined().paramTable();
         for (Map.Entry<String, INDArray> e : l.discriminator().paramTable().entrySet()) {
             assertEquals(e.getValue(), inCombined.get(e.getKey()), "frozen D parameter " + e.getKey() + " moved");
         }
+    }
+
+    @Test
+    void stockLayersTrainOnSparkAndTheDefaultIsFast() throws IOException {
+        assertEquals(org.umsynth.model.gan.FastConvolution.class, org.umsynth.model.gan.GanNetworks
+                .combinedConfiguration(micro().ganProfile(), org.nd4j.linalg.api.buffer.DataType.FLOAT, 1)
+                .getVertices().values().stream().filter(v -> v instanceof org.deeplearning4j.nn.conf.graph.LayerVertex)
+                .map(v -> ((org.deeplearning4j.nn.conf.graph.LayerVertex) v).getLayerConf().getLayer().getClass())
+                .filter(k -> k.getSimpleName().contains("Convolution")).findFirst().orElseThrow());
+        TrainConfig c = micro();
+        c.stockLayers = true;
+        c.epochs = 1;
+        c.decayEpochs = 0;
+        c.samples = 0;
+        TrainJob.Summary s = TrainJob.run(spark, data, c, "stock", false, false, 2);
+        assertEquals(2, s.iterations());
+        GanCheckpoint.Loaded l = GanCheckpoint.load(new TableStore(spark, data).fileSystem(), s.lastCheckpoint());
+        assertTrue(l.state().profile().stockLayers());
+        assertEquals(org.deeplearning4j.nn.conf.layers.ConvolutionLayer.class,
+                l.combined().getLayer("g_conv0").conf().getLayer().getClass());
+        assertTrue(l.combined().getLayer("g_conv0_in").conf().getLayer() instanceof org.umsynth.model.gan.InstanceNorm);
+        assertTrue(l.combined().getLayer("g_pad0").conf().getLayer() instanceof org.umsynth.model.gan.ReflectionPad2D);
     }
 
     @Test

@@ -150,35 +150,36 @@ public final class GanNetworks {
     }
 
     private static void addGenerator(GraphBuilder b, GanProfile p, String input) {
-        String x = pad(b, "g_pad0", 3, input);
+        String x = pad(b, p, "g_pad0", 3, input);
         x = conv(b, p, "g_conv0", 7, 1, 0, p.ngf(), x);
-        x = normRelu(b, "g_conv0", x);
+        x = normRelu(b, p, "g_conv0", x);
         int channels = p.ngf();
         for (int i = 0; i < p.downsamplings(); i++) {
             channels *= 2;
             x = conv(b, p, "g_down" + i, 3, 2, 1, channels, x);
-            x = normRelu(b, "g_down" + i, x);
+            x = normRelu(b, p, "g_down" + i, x);
         }
         for (int r = 0; r < p.residualBlocks(); r++) {
             String name = "g_res" + r;
-            String y = pad(b, name + "_pad1", 1, x);
+            String y = pad(b, p, name + "_pad1", 1, x);
             y = conv(b, p, name + "_conv1", 3, 1, 0, channels, y);
-            y = normRelu(b, name + "_conv1", y);
-            y = pad(b, name + "_pad2", 1, y);
+            y = normRelu(b, p, name + "_conv1", y);
+            y = pad(b, p, name + "_pad2", 1, y);
             y = conv(b, p, name + "_conv2", 3, 1, 0, channels, y);
-            b.addLayer(name + "_conv2_in", new InstanceNorm(), y);
+            b.addLayer(name + "_conv2_in", instanceNorm(p), y);
             b.addVertex(name, new ElementWiseVertex(ElementWiseVertex.Op.Add), x, name + "_conv2_in");
             x = name;
         }
         for (int i = 0; i < p.downsamplings(); i++) {
             channels /= 2;
             String name = "g_up" + i;
-            b.addLayer(name, new Deconvolution2D.Builder(3, 3).stride(2, 2).padding(0, 0).nOut(channels)
-                    .activation(Activation.IDENTITY).build(), x);
+            Deconvolution2D.Builder up = p.stockLayers() ? new Deconvolution2D.Builder(3, 3)
+                    : new FastDeconvolution2D.Builder(3, 3);
+            b.addLayer(name, up.stride(2, 2).padding(0, 0).nOut(channels).activation(Activation.IDENTITY).build(), x);
             b.addLayer(name + "_crop", new Cropping2D.Builder(1, 0, 1, 0).build(), name);
-            x = normRelu(b, name, name + "_crop");
+            x = normRelu(b, p, name, name + "_crop");
         }
-        String head = pad(b, "g_head_pad", 3, x);
+        String head = pad(b, p, "g_head_pad", 3, x);
         b.addLayer(IMAGE_CONV, convLayer(p, 7, 1, 0, 1, Activation.TANH.getActivationFunction()), head);
         b.addLayer("g_seg_conv", convLayer(p, 7, 1, 0, p.classes(), Activation.IDENTITY.getActivationFunction()), head);
         int pixels = p.resolution() * p.resolution();
@@ -211,7 +212,7 @@ public final class GanNetworks {
                 String name = prefix + l;
                 b.addLayer(name, maybeFrozen(convLayer(p, 4, stride, 2, filters, Activation.IDENTITY
                         .getActivationFunction()), frozen), x);
-                b.addLayer(name + "_in", new InstanceNorm(), name);
+                b.addLayer(name + "_in", instanceNorm(p), name);
                 b.addLayer(name + "_act", new ActivationLayer(new ActivationLReLU(0.2)), name + "_in");
                 x = name + "_act";
             }
@@ -232,9 +233,13 @@ public final class GanNetworks {
         return frozen ? new FrozenLayerWithBackprop(layer) : layer;
     }
 
-    private static String pad(GraphBuilder b, String name, int padding, String input) {
-        b.addLayer(name, new ReflectionPad2D(padding), input);
+    private static String pad(GraphBuilder b, GanProfile p, String name, int padding, String input) {
+        b.addLayer(name, p.stockLayers() ? new ReflectionPad2D(padding) : new FastReflectionPad2D(padding), input);
         return name;
+    }
+
+    private static Layer instanceNorm(GanProfile p) {
+        return p.stockLayers() ? new InstanceNorm() : new FastInstanceNorm();
     }
 
     private static String conv(GraphBuilder b, GanProfile p, String name, int kernel, int stride, int padding, int nOut,
@@ -243,7 +248,14 @@ public final class GanNetworks {
         return name;
     }
 
-    /** A conv layer: {@link SameDiffConv2D} when the profile asks for it, else DL4J's {@code ConvolutionLayer}. */
+    /**
+     * A conv layer: {@link SameDiffConv2D} when the profile asks for it, else {@link FastConvolution} or, with
+     * {@code stockLayers}, DL4J's {@code ConvolutionLayer} (same function and parameters).
+     * Transposed convolutions, instance norm and reflection padding likewise: {@link FastDeconvolution2D},
+     * {@link FastInstanceNorm} / {@link FastReflectionPad2D}, or
+     * with {@code stockLayers} DL4J's {@code Deconvolution2D} and the SameDiff {@link InstanceNorm} /
+     * {@link ReflectionPad2D}.
+     */
     private static Layer convLayer(GanProfile p, int kernel, int stride, int padding, int nOut,
             org.nd4j.linalg.activations.IActivation activation) {
         if (p.sameDiffConvolutions()) {
@@ -262,17 +274,13 @@ public final class GanNetworks {
             }
             return new SameDiffConv2D(kernel, stride, padding, nOut, p.initStd(), name);
         }
-        return stockConvLayer(kernel, stride, padding, nOut, activation);
+        ConvolutionLayer.Builder b = p.stockLayers() ? new ConvolutionLayer.Builder(kernel, kernel)
+                : new FastConvolution.Builder(kernel, kernel);
+        return b.stride(stride, stride).padding(padding, padding).nOut(nOut).activation(activation).build();
     }
 
-    private static ConvolutionLayer stockConvLayer(int kernel, int stride, int padding, int nOut,
-            org.nd4j.linalg.activations.IActivation activation) {
-        return new ConvolutionLayer.Builder(kernel, kernel).stride(stride, stride).padding(padding, padding)
-                .nOut(nOut).activation(activation).build();
-    }
-
-    private static String normRelu(GraphBuilder b, String name, String input) {
-        b.addLayer(name + "_in", new InstanceNorm(), input);
+    private static String normRelu(GraphBuilder b, GanProfile p, String name, String input) {
+        b.addLayer(name + "_in", instanceNorm(p), input);
         b.addLayer(name + "_relu", new ActivationLayer(Activation.RELU), name + "_in");
         return name + "_relu";
     }

@@ -29,14 +29,30 @@ import org.umsynth.model.train.Conditioning;
  * @param sameDiffConvolutions convolutions as {@link SameDiffConv2D} (libnd4j {@code conv2d}: oneDNN-accelerated
  *                          with the {@code onednn} build) instead of DL4J's {@code ConvolutionLayer}; same function
  *                          and parameter count, another weight layout, so checkpoints are not interchangeable
+ * @param stockLayers       DL4J's stock {@code ConvolutionLayer} (unless {@code sameDiffConvolutions}) and
+ *                          {@code Deconvolution2D} and the SameDiff {@link InstanceNorm} / {@link ReflectionPad2D}
+ *                          instead of the default {@link FastConvolution}, {@link FastDeconvolution2D},
+ *                          {@link FastInstanceNorm} and {@link FastReflectionPad2D}: the same function and parameters
+ *                          (checkpoints load either way), several times slower on CPU; absent in older checkpoints,
+ *                          which therefore load with the fast layers
  */
 public record GanProfile(int resolution, int ngf, int ndf, int downsamplings, int residualBlocks,
         int discriminatorLayers, int discriminatorScales, int classes, Conditioning conditioning, int batchSize,
         double learningRate, double beta1, int epochs, int decayEpochs, double l1Weight, double segWeightLabelled,
-        double segWeightPseudo, double initStd, double diceSmooth, boolean sameDiffConvolutions)
-        implements java.io.Serializable {
+        double segWeightPseudo, double initStd, double diceSmooth, boolean sameDiffConvolutions,
+        boolean stockLayers) implements java.io.Serializable {
 
-    /** With DL4J's stock convolution layers. */
+    /** With the fast layers ({@code stockLayers} false). */
+    public GanProfile(int resolution, int ngf, int ndf, int downsamplings, int residualBlocks,
+            int discriminatorLayers, int discriminatorScales, int classes, Conditioning conditioning, int batchSize,
+            double learningRate, double beta1, int epochs, int decayEpochs, double l1Weight, double segWeightLabelled,
+            double segWeightPseudo, double initStd, double diceSmooth, boolean sameDiffConvolutions) {
+        this(resolution, ngf, ndf, downsamplings, residualBlocks, discriminatorLayers, discriminatorScales, classes,
+                conditioning, batchSize, learningRate, beta1, epochs, decayEpochs, l1Weight, segWeightLabelled,
+                segWeightPseudo, initStd, diceSmooth, sameDiffConvolutions, false);
+    }
+
+    /** With the fast layers and DL4J convolutions ({@code stockLayers}, {@code sameDiffConvolutions} false). */
     public GanProfile(int resolution, int ngf, int ndf, int downsamplings, int residualBlocks,
             int discriminatorLayers, int discriminatorScales, int classes, Conditioning conditioning, int batchSize,
             double learningRate, double beta1, int epochs, int decayEpochs, double l1Weight, double segWeightLabelled,
@@ -100,31 +116,42 @@ public record GanProfile(int resolution, int ngf, int ndf, int downsamplings, in
     public GanProfile withConditioning(Conditioning mode) {
         return new GanProfile(resolution, ngf, ndf, downsamplings, residualBlocks, discriminatorLayers,
                 discriminatorScales, classes, mode, batchSize, learningRate, beta1, epochs, decayEpochs, l1Weight,
-                segWeightLabelled, segWeightPseudo, initStd, diceSmooth, sameDiffConvolutions);
+                segWeightLabelled, segWeightPseudo, initStd, diceSmooth, sameDiffConvolutions,
+                stockLayers);
     }
 
     public GanProfile withResolution(int side) {
         return new GanProfile(side, ngf, ndf, downsamplings, residualBlocks, discriminatorLayers,
                 discriminatorScales, classes, conditioning, batchSize, learningRate, beta1, epochs, decayEpochs,
-                l1Weight, segWeightLabelled, segWeightPseudo, initStd, diceSmooth, sameDiffConvolutions);
+                l1Weight, segWeightLabelled, segWeightPseudo, initStd, diceSmooth, sameDiffConvolutions,
+                stockLayers);
     }
 
     public GanProfile withLearningRate(double rate) {
         return new GanProfile(resolution, ngf, ndf, downsamplings, residualBlocks, discriminatorLayers,
                 discriminatorScales, classes, conditioning, batchSize, rate, beta1, epochs, decayEpochs, l1Weight,
-                segWeightLabelled, segWeightPseudo, initStd, diceSmooth, sameDiffConvolutions);
+                segWeightLabelled, segWeightPseudo, initStd, diceSmooth, sameDiffConvolutions,
+                stockLayers);
     }
 
     public GanProfile withSameDiffConvolutions(boolean on) {
         return new GanProfile(resolution, ngf, ndf, downsamplings, residualBlocks, discriminatorLayers,
                 discriminatorScales, classes, conditioning, batchSize, learningRate, beta1, epochs, decayEpochs,
-                l1Weight, segWeightLabelled, segWeightPseudo, initStd, diceSmooth, on);
+                l1Weight, segWeightLabelled, segWeightPseudo, initStd, diceSmooth, on, stockLayers);
+    }
+
+    /** DL4J's stock and SameDiff layers ({@code true}) or the fast Java ones ({@code false}); see {@link #stockLayers}. */
+    public GanProfile withStockLayers(boolean stock) {
+        return new GanProfile(resolution, ngf, ndf, downsamplings, residualBlocks, discriminatorLayers,
+                discriminatorScales, classes, conditioning, batchSize, learningRate, beta1, epochs, decayEpochs,
+                l1Weight, segWeightLabelled, segWeightPseudo, initStd, diceSmooth, sameDiffConvolutions, stock);
     }
 
     public GanProfile withSizes(int ngf, int ndf, int downsamplings, int residualBlocks) {
         return new GanProfile(resolution, ngf, ndf, downsamplings, residualBlocks, discriminatorLayers,
                 discriminatorScales, classes, conditioning, batchSize, learningRate, beta1, epochs, decayEpochs,
-                l1Weight, segWeightLabelled, segWeightPseudo, initStd, diceSmooth, sameDiffConvolutions);
+                l1Weight, segWeightLabelled, segWeightPseudo, initStd, diceSmooth, sameDiffConvolutions,
+                stockLayers);
     }
 
     /** Side of a PatchGAN output at {@code scale} (0 = full resolution). */

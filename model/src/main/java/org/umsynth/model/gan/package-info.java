@@ -9,6 +9,11 @@
  *   <li>Custom layers missing from DL4J 1.0.0-M2.1: {@link org.umsynth.model.gan.InstanceNorm},
  *       {@link org.umsynth.model.gan.ReflectionPad2D}, {@link org.umsynth.model.gan.SameDiffConv2D}, all with
  *       {@link org.umsynth.model.gan.SameDiffGradientFix}.</li>
+ *   <li>The fast CPU layers the networks use by default ({@code GanProfile.stockLayers} false), same functions
+ *       and parameters as DL4J's / the SameDiff ones: {@link org.umsynth.model.gan.FastConvolution} and
+ *       {@link org.umsynth.model.gan.FastDeconvolution2D} (Java im2col/col2im in {@code ConvGeometry} + BLAS
+ *       sgemm), {@link org.umsynth.model.gan.FastInstanceNorm}, {@link org.umsynth.model.gan.FastReflectionPad2D}.
+ *       Measured in {@code bench/gan/README.md}: a demo GAN step 4-7x faster than with the stock layers.</li>
  *   <li>Losses: {@link org.umsynth.model.gan.DiceCeLoss} (masked soft Dice + CE) and
  *       {@link org.umsynth.model.gan.PixelMeanLoss} (mean L1 / BCE per example).</li>
  *   <li>{@link org.umsynth.model.gan.GanTrainer}: one alternating step; pseudo-labels and the D-confidence

@@ -21,7 +21,8 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 /**
  * Milliseconds per alternating GAN step (G forward, D fit, combined fit, copies), demo profile sizes,
- * batch 2. Not a unit test: run with {@code -Dumsynth.bench=true} (and {@code OMP_NUM_THREADS=1}).
+ * batch 2. Not a unit test: run with {@code -Dumsynth.bench=true} (and {@code OMP_NUM_THREADS=1});
+ * {@code -Dumsynth.bench.stock=true} times DL4J's stock convolution layers instead of {@link FastConvolution}.
  */
 @EnabledIfSystemProperty(named = "umsynth.bench", matches = "true")
 class GanStepBenchmarkTest {
@@ -30,7 +31,8 @@ class GanStepBenchmarkTest {
         int warmup = Integer.getInteger("umsynth.bench.warmup", 3);
         int steps = Integer.getInteger("umsynth.bench.steps", 8);
         for (int side : new int[] {64, 128}) {
-            GanProfile p = GanProfile.demo().withResolution(side);
+            GanProfile p = GanProfile.demo().withResolution(side)
+                    .withStockLayers(Boolean.getBoolean("umsynth.bench.stock"));
             GanTrainer t = new GanTrainer(p, 1);
             Random r = new Random(1);
             GanTrainer.Batch b = GanTrainerTest.batch(p, List.of(GanTrainerTest.phantom(side, r),
@@ -58,9 +60,10 @@ class GanStepBenchmarkTest {
             ms.sort(Double::compare);
             System.out.printf("BENCH %dx%d demo (ngf %d, %d down, %d blocks) batch 2, OMP_NUM_THREADS=%s: "
                     + "median %.0f ms/step (min %.0f, max %.0f); mean G.output %.0f, D fit %.0f, combined fit %.0f"
-                    + "; G %d params, D %d params%n", side, side, p.ngf(), p.downsamplings(), p.residualBlocks(),
+                    + "; G %d params, D %d params; convolutions %s%n", side, side, p.ngf(), p.downsamplings(), p.residualBlocks(),
                     System.getenv("OMP_NUM_THREADS"), ms.get(ms.size() / 2), ms.get(0), ms.get(ms.size() - 1),
-                    gen / steps, dis / steps, comb / steps, t.generator().numParams(), t.discriminator().numParams());
+                    gen / steps, dis / steps, comb / steps, t.generator().numParams(), t.discriminator().numParams(),
+                    p.stockLayers() ? "stock" : "fast");
         }
     }
 

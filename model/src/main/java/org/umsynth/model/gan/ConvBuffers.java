@@ -1,0 +1,74 @@
+package org.umsynth.model.gan;
+
+import java.nio.DoubleBuffer;
+import java.nio.FloatBuffer;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/** NIO views of contiguous c-order arrays, for the Java loops of {@link ConvGeometry}. */
+final class ConvBuffers {
+    private ConvBuffers() {}
+
+    /** Values laid out in c order without gaps from {@code offset()} (strides of size-1 axes do not matter). */
+    static boolean isContiguousC(INDArray a) {
+        long[] shape = a.shape();
+        long[] stride = a.stride();
+        long expected = 1;
+        for (int i = shape.length - 1; i >= 0; i--) {
+            if (shape[i] != 1 && stride[i] != expected) {
+                return false;
+            }
+            expected *= shape[i];
+        }
+        return true;
+    }
+
+    static FloatBuffer floats(INDArray a) {
+        check(a, DataType.FLOAT);
+        return a.data().asNioFloat().duplicate().position(Math.toIntExact(a.offset())).slice();
+    }
+
+    static DoubleBuffer doubles(INDArray a) {
+        check(a, DataType.DOUBLE);
+        return a.data().asNioDouble().duplicate().position(Math.toIntExact(a.offset())).slice();
+    }
+
+    /** The values of any float or double array, c order, as doubles. */
+    static double[] read(INDArray a) {
+        INDArray c = isContiguousC(a) ? a : a.dup('c');
+        int n = Math.toIntExact(c.length());
+        double[] v = new double[n];
+        if (c.dataType() == DataType.FLOAT) {
+            float[] f = new float[n];
+            floats(c).get(0, f, 0, n);
+            for (int i = 0; i < n; i++) {
+                v[i] = f[i];
+            }
+        } else if (c.dataType() == DataType.DOUBLE) {
+            doubles(c).get(0, v, 0, n);
+        } else {
+            throw new IllegalArgumentException("float or double arrays only: " + c.dataType());
+        }
+        return v;
+    }
+
+    /** Writes {@code v} (c order) into a contiguous float or double array. */
+    static void write(double[] v, INDArray target) {
+        int n = Math.toIntExact(target.length());
+        if (target.dataType() == DataType.FLOAT) {
+            float[] f = new float[n];
+            for (int i = 0; i < n; i++) {
+                f[i] = (float) v[i];
+            }
+            floats(target).put(0, f, 0, n);
+        } else {
+            doubles(target).put(0, v, 0, n);
+        }
+    }
+
+    private static void check(INDArray a, DataType type) {
+        if (a.dataType() != type || !isContiguousC(a)) {
+            throw new IllegalStateException("expected a contiguous c-order " + type + " array: " + a.shapeInfoToString());
+        }
+    }
+}

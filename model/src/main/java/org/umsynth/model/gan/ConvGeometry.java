@@ -1,0 +1,179 @@
+package org.umsynth.model.gan;
+
+import java.nio.DoubleBuffer;
+import java.nio.FloatBuffer;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * im2col / col2im of one NCHW image for a 2-D convolution (dilation 1, zero padding), in Caffe's layout:
+ * column matrix row {@code (ci, ky, kx)} (the order of DL4J's weights {@code [nOut, nIn, kH, kW]}), column
+ * {@code (oy - firstRow) * outW + ox}. Every (row, output row) pair is one run along x: a bulk copy for
+ * stride 1, a strided gather otherwise; out-of-image positions are zeros.
+ */
+final class ConvGeometry {
+    final int channels;
+    final int height;
+    final int width;
+    final int kernelH;
+    final int kernelW;
+    final int strideH;
+    final int strideW;
+    final int padTop;
+    final int padLeft;
+    final int outH;
+    final int outW;
+
+    ConvGeometry(int channels, int height, int width, int kernelH, int kernelW, int strideH, int strideW, int padTop,
+            int padLeft, int outH, int outW) {
+        this.channels = channels;
+        this.height = height;
+        this.width = width;
+        this.kernelH = kernelH;
+        this.kernelW = kernelW;
+        this.strideH = strideH;
+        this.strideW = strideW;
+        this.padTop = padTop;
+        this.padLeft = padLeft;
+        this.outH = outH;
+        this.outW = outW;
+    }
+
+    /** Rows of the column matrix: {@code channels * kernelH * kernelW}. */
+    int columnRows() {
+        return channels * kernelH * kernelW;
+    }
+
+    int imageSize() {
+        return channels * height * width;
+    }
+
+    /** One run of a traversal: column offset, image offset, length, image stride (out-of-image runs: zeros). */
+    private interface Runs {
+        void inside(int column, int image, int length, int imageStride);
+
+        void outside(int column, int length);
+    }
+
+    private void traverse(int firstRow, int endRow, Runs runs) {
+        int blockColumns = (endRow - firstRow) * outW;
+        for (int ci = 0; ci < channels; ci++) {
+            for (int ky = 0; ky < kernelH; ky++) {
+                for (int kx = 0; kx < kernelW; kx++) {
+                    int row = (ci * kernelH + ky) * kernelW + kx;
+                    // ox is inside when 0 <= ox * strideW - padLeft + kx <= width - 1
+                    int lo = Math.max(0, -Math.floorDiv(kx - padLeft, strideW));
+                    int hi = Math.min(outW, Math.floorDiv(width - 1 + padLeft - kx, strideW) + 1);
+                    for (int oy = firstRow; oy < endRow; oy++) {
+                        int column = row * blockColumns + (oy - firstRow) * outW;
+                        int iy = oy * strideH - padTop + ky;
+                        if (iy < 0 || iy >= height || lo >= hi) {
+                            runs.outside(column, outW);
+                            continue;
+                        }
+                        if (lo > 0) {
+                            runs.outside(column, lo);
+                        }
+                        runs.inside(column + lo, (ci * height + iy) * width + lo * strideW - padLeft + kx, hi - lo,
+                                strideW);
+                        if (hi < outW) {
+                            runs.outside(column + hi, outW - hi);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Fills {@code column} ({@code [columnRows, (endRow - firstRow) * outW]}, c order, contiguous) from image
+     * {@code n} of {@code images} ({@code [N, channels, height, width]}, c order, contiguous).
+     */
+    void im2col(INDArray images, int n, INDArray column, int firstRow, int endRow) {
+        int base = n * imageSize();
+        if (images.dataType() == DataType.FLOAT) {
+            // the image on the heap and runs bulk-copied into the column: per-element access to direct buffers
+            // (bounds checks, no vectorisation) was the largest single cost of a GAN step
+            float[] img = new float[imageSize()];
+            ConvBuffers.floats(images).get(base, img, 0, img.length);
+            FloatBuffer col = ConvBuffers.floats(column);
+            float[] run = new float[outW];
+            float[] zeros = new float[outW];
+            traverse(firstRow, endRow, new Runs() {
+                @Override
+                public void inside(int c, int i, int length, int stride) {
+                    if (stride == 1) {
+                        col.put(c, img, i, length);
+                    } else {
+                        for (int k = 0, from = i; k < length; k++, from += stride) {
+                            run[k] = img[from];
+                        }
+                        col.put(c, run, 0, length);
+                    }
+                }
+
+                @Override
+                public void outside(int c, int length) {
+                    col.put(c, zeros, 0, length);
+                }
+            });
+        } else {
+            DoubleBuffer img = ConvBuffers.doubles(images);
+            DoubleBuffer col = ConvBuffers.doubles(column);
+            traverse(firstRow, endRow, new Runs() {
+                @Override
+                public void inside(int c, int i, int length, int stride) {
+                    for (int k = 0, from = base + i; k < length; k++, from += stride) {
+                        col.put(c + k, img.get(from));
+                    }
+                }
+
+                @Override
+                public void outside(int c, int length) {
+                    for (int k = 0; k < length; k++) {
+                        col.put(c + k, 0.0);
+                    }
+                }
+            });
+        }
+    }
+
+    /** Adds {@code column} (as {@link #im2col} lays it out) into image {@code n} of {@code images}: the adjoint. */
+    void col2imAdd(INDArray column, INDArray images, int n, int firstRow, int endRow) {
+        int base = n * imageSize();
+        if (images.dataType() == DataType.FLOAT) {
+            FloatBuffer target = ConvBuffers.floats(images);
+            float[] img = new float[imageSize()];
+            target.get(base, img, 0, img.length);
+            FloatBuffer col = ConvBuffers.floats(column);
+            float[] run = new float[outW];
+            traverse(firstRow, endRow, new Runs() {
+                @Override
+                public void inside(int c, int i, int length, int stride) {
+                    col.get(c, run, 0, length);
+                    for (int k = 0, to = i; k < length; k++, to += stride) {
+                        img[to] += run[k];
+                    }
+                }
+
+                @Override
+                public void outside(int c, int length) {}
+            });
+            target.put(base, img, 0, img.length);
+        } else {
+            DoubleBuffer img = ConvBuffers.doubles(images);
+            DoubleBuffer col = ConvBuffers.doubles(column);
+            traverse(firstRow, endRow, new Runs() {
+                @Override
+                public void inside(int c, int i, int length, int stride) {
+                    for (int k = 0, to = base + i; k < length; k++, to += stride) {
+                        img.put(to, img.get(to) + col.get(c + k));
+                    }
+                }
+
+                @Override
+                public void outside(int c, int length) {}
+            });
+        }
+    }
+}

@@ -1,0 +1,245 @@
+package org.umsynth.model.gan;
+
+import org.deeplearning4j.nn.conf.CNN2DFormat;
+import org.deeplearning4j.nn.conf.ConvolutionMode;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.gradient.DefaultGradient;
+import org.deeplearning4j.nn.gradient.Gradient;
+import org.deeplearning4j.nn.layers.convolution.ConvolutionLayer;
+import org.deeplearning4j.nn.params.ConvolutionParamInitializer;
+import org.deeplearning4j.nn.workspace.ArrayType;
+import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
+import org.deeplearning4j.util.ConvolutionUtils;
+import org.nd4j.common.primitives.Pair;
+import org.nd4j.linalg.activations.IActivation;
+import org.nd4j.linalg.activations.impl.ActivationIdentity;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.shape.Shape;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+
+/**
+ * The layer of {@link FastConvolution}: DL4J's {@code ConvolutionLayer} (same parameters, gradient views and
+ * conf) with its forward and backward pass computed per image as Java im2col ({@link ConvGeometry}) + one
+ * BLAS gemm, and for the backward pass the two gemms (weight gradient, column gradient) + col2im. DL4J's own
+ * path builds a 6-d permuted im2col array and recomputes the forward pass inside backprop; here the
+ * pre-activation of a training forward pass is kept for the backward pass of the same input.
+ *
+ * <p>Falls back to DL4J's implementation for what it does not cover: NHWC, dilation other than 1, data
+ * types other than float and double.
+ */
+public class FastConvolutionLayer extends ConvolutionLayer {
+    /** Column-matrix elements per block (16 MiB of floats); larger images are processed in blocks of rows. */
+    static volatile int columnBlockElements = 1 << 22;
+    /** At most this many output rows per block (0: no limit); tests force blocks with it. */
+    static volatile int maxBlockRows = 0;
+
+    private transient INDArray preActivationInput;
+    private transient INDArray preActivation;
+
+    public FastConvolutionLayer(NeuralNetConfiguration conf, DataType dataType) {
+        super(conf, dataType);
+    }
+
+    private boolean covered() {
+        org.deeplearning4j.nn.conf.layers.ConvolutionLayer c = layerConf();
+        DataType t = dataType;
+        return c.getCnn2dDataFormat() == CNN2DFormat.NCHW && c.getDilation()[0] == 1 && c.getDilation()[1] == 1
+                && (t == DataType.FLOAT || t == DataType.DOUBLE);
+    }
+
+    private ConvGeometry geometry(INDArray in) {
+        org.deeplearning4j.nn.conf.layers.ConvolutionLayer c = layerConf();
+        int[] kernel = c.getKernelSize();
+        int[] strides = c.getStride();
+        int[] dilation = c.getDilation();
+        int[] outSize;
+        int[] pad;
+        if (convolutionMode == ConvolutionMode.Same) {
+            outSize = ConvolutionUtils.getOutputSize(in, kernel, strides, null, convolutionMode, dilation,
+                    CNN2DFormat.NCHW);
+            pad = ConvolutionUtils.getSameModeTopLeftPadding(outSize,
+                    new int[] {(int) in.size(2), (int) in.size(3)}, kernel, strides, dilation);
+        } else {
+            pad = c.getPadding();
+            outSize = ConvolutionUtils.getOutputSize(in, kernel, strides, pad, convolutionMode, dilation,
+                    CNN2DFormat.NCHW);
+        }
+        return new ConvGeometry(Math.toIntExact(in.size(1)), Math.toIntExact(in.size(2)),
+                Math.toIntExact(in.size(3)), kernel[0], kernel[1], strides[0], strides[1], pad[0], pad[1], outSize[0],
+                outSize[1]);
+    }
+
+    /** The input as a contiguous c-order array of the layer's data type, channels checked. */
+    private INDArray contiguousInput(LayerWorkspaceMgr mgr, ArrayType scratch) {
+        validateInputRank();
+        INDArray in = input.dataType() == dataType ? input : input.castTo(dataType);
+        validateInputDepth(in.size(1));
+        return ConvBuffers.isContiguousC(in) ? in : mgr.dup(scratch, in, 'c');
+    }
+
+    private int rowsPerBlock(ConvGeometry g) {
+        long perRow = (long) g.columnRows() * g.outW;
+        int rows = (int) Math.max(1, Math.min(g.outH, columnBlockElements / Math.max(1, perRow)));
+        return maxBlockRows > 0 ? Math.min(rows, maxBlockRows) : rows;
+    }
+
+    /** Convolution + bias (no activation) of a contiguous input: {@code [N, nOut, outH, outW]}, c order. */
+    private INDArray convolve(INDArray in, ConvGeometry g, INDArray weights, INDArray bias, ArrayType outType,
+            LayerWorkspaceMgr mgr) {
+        int n = Math.toIntExact(in.size(0));
+        int nOut = Math.toIntExact(weights.size(0));
+        int k = g.columnRows();
+        int pixels = g.outH * g.outW;
+        INDArray w2 = matrix(weights, nOut, k);
+        INDArray out = mgr.createUninitialized(outType, dataType, new long[] {n, nOut, g.outH, g.outW}, 'c');
+        int rows = rowsPerBlock(g);
+        INDArray col = mgr.createUninitialized(ArrayType.FF_WORKING_MEM, dataType, new long[] {k, (long) rows * g.outW},
+                'c');
+        for (int i = 0; i < n; i++) {
+            INDArray outImage = out.get(NDArrayIndex.point(i)).reshape('c', new long[] {nOut, pixels});
+            for (int first = 0; first < g.outH; first += rows) {
+                int end = Math.min(g.outH, first + rows);
+                INDArray colBlock = block(col, k, (end - first) * g.outW);
+                g.im2col(in, i, colBlock, first, end);
+                if (end - first == g.outH) {
+                    Nd4j.gemm(w2, colBlock, outImage, false, false, 1.0, 0.0);
+                } else {
+                    INDArray part = Nd4j.gemm(w2, colBlock, false, false);
+                    outImage.get(NDArrayIndex.all(), NDArrayIndex.interval(first * g.outW, end * g.outW)).assign(part);
+                }
+            }
+            if (hasBias()) {
+                outImage.addiColumnVector(bias.reshape(nOut, 1));
+            }
+        }
+        return out;
+    }
+
+    /** The first {@code rows x columns} values of a contiguous scratch array, as a contiguous matrix. */
+    private static INDArray block(INDArray scratch, int rows, int columns) {
+        if (scratch.size(0) == rows && scratch.size(1) == columns) {
+            return scratch;
+        }
+        return scratch.reshape('c', new long[] {scratch.length()})
+                .get(NDArrayIndex.interval(0, (long) rows * columns)).reshape('c', new long[] {rows, columns});
+    }
+
+    private static INDArray matrix(INDArray weights, int nOut, int k) {
+        INDArray m = Shape.newShapeNoCopy(weights, new long[] {nOut, k}, false);
+        if (m == null) {
+            throw new IllegalStateException("weights are not a contiguous c-order [nOut, nIn, kH, kW] view");
+        }
+        return m;
+    }
+
+    @Override
+    public INDArray activate(boolean training, LayerWorkspaceMgr workspaceMgr) {
+        if (!covered()) {
+            return super.activate(training, workspaceMgr);
+        }
+        assertInputSet(false);
+        applyDropOutIfNecessary(training, workspaceMgr);
+        INDArray weights = getParamWithNoise(ConvolutionParamInitializer.WEIGHT_KEY, training, workspaceMgr);
+        INDArray bias = getParamWithNoise(ConvolutionParamInitializer.BIAS_KEY, training, workspaceMgr);
+        INDArray in = contiguousInput(workspaceMgr, ArrayType.FF_WORKING_MEM);
+        ConvGeometry g = geometry(in);
+        IActivation afn = layerConf().getActivationFn();
+        INDArray z = convolve(in, g, weights, bias, ArrayType.ACTIVATIONS, workspaceMgr);
+        preActivation = null;
+        preActivationInput = null;
+        if (afn instanceof ActivationIdentity) {
+            return z;
+        }
+        if (training) {
+            // kept for backpropGradient on this same input (the activation's backprop needs it)
+            preActivation = workspaceMgr.dup(ArrayType.ACTIVATIONS, z);
+            preActivationInput = input;
+        }
+        return afn.getActivation(z, training);
+    }
+
+    @Override
+    public Pair<Gradient, INDArray> backpropGradient(INDArray epsilon, LayerWorkspaceMgr workspaceMgr) {
+        if (!covered()) {
+            return super.backpropGradient(epsilon, workspaceMgr);
+        }
+        assertInputSet(true);
+        INDArray weights = getParamWithNoise(ConvolutionParamInitializer.WEIGHT_KEY, true, workspaceMgr);
+        INDArray bias = getParamWithNoise(ConvolutionParamInitializer.BIAS_KEY, true, workspaceMgr);
+        INDArray in = contiguousInput(workspaceMgr, ArrayType.BP_WORKING_MEM);
+        ConvGeometry g = geometry(in);
+        int n = Math.toIntExact(in.size(0));
+        int nOut = Math.toIntExact(weights.size(0));
+        int k = g.columnRows();
+        int pixels = g.outH * g.outW;
+
+        IActivation afn = layerConf().getActivationFn();
+        INDArray delta;
+        if (afn instanceof ActivationIdentity) {
+            delta = epsilon;
+        } else {
+            INDArray z = preActivation != null && preActivationInput == input ? preActivation
+                    : convolve(in, g, weights, bias, ArrayType.BP_WORKING_MEM, workspaceMgr);
+            preActivation = null;
+            preActivationInput = null;
+            delta = afn.backprop(z, epsilon).getFirst();
+        }
+        if (delta.dataType() != dataType) {
+            delta = delta.castTo(dataType);
+        }
+        if (!ConvBuffers.isContiguousC(delta)) {
+            delta = workspaceMgr.dup(ArrayType.BP_WORKING_MEM, delta, 'c');
+        }
+
+        INDArray biasGrad = gradientViews.get(ConvolutionParamInitializer.BIAS_KEY);
+        INDArray weightGrad = gradientViews.get(ConvolutionParamInitializer.WEIGHT_KEY);
+        INDArray weightGrad2 = matrix(weightGrad, nOut, k);
+        INDArray w2 = matrix(weights, nOut, k);
+        INDArray epsNext = workspaceMgr.create(ArrayType.ACTIVATION_GRAD, dataType,
+                new long[] {n, g.channels, g.height, g.width}, 'c');
+        int rows = rowsPerBlock(g);
+        long blockColumns = (long) rows * g.outW;
+        INDArray col = workspaceMgr.createUninitialized(ArrayType.BP_WORKING_MEM, dataType,
+                new long[] {k, blockColumns}, 'c');
+        INDArray colGrad = workspaceMgr.createUninitialized(ArrayType.BP_WORKING_MEM, dataType,
+                new long[] {k, blockColumns}, 'c');
+        boolean first = true;
+        for (int i = 0; i < n; i++) {
+            INDArray deltaImage = delta.get(NDArrayIndex.point(i)).reshape('c', new long[] {nOut, pixels});
+            for (int r0 = 0; r0 < g.outH; r0 += rows) {
+                int r1 = Math.min(g.outH, r0 + rows);
+                int columns = (r1 - r0) * g.outW;
+                INDArray colBlock = block(col, k, columns);
+                INDArray colGradBlock = block(colGrad, k, columns);
+                INDArray deltaBlock = r1 - r0 == g.outH ? deltaImage
+                        : deltaImage.get(NDArrayIndex.all(), NDArrayIndex.interval(r0 * g.outW, r1 * g.outW)).dup('c');
+                g.im2col(in, i, colBlock, r0, r1);
+                // dL/dW [nOut, K] += delta [nOut, P] x col^T [P, K]
+                Nd4j.gemm(deltaBlock, colBlock, weightGrad2, false, true, 1.0, first ? 0.0 : 1.0);
+                first = false;
+                // dL/dcol [K, P] = W^T [K, nOut] x delta [nOut, P], then scattered back onto the image
+                Nd4j.gemm(w2, deltaBlock, colGradBlock, true, false, 1.0, 0.0);
+                g.col2imAdd(colGradBlock, epsNext, i, r0, r1);
+            }
+        }
+
+        Gradient gradient = new DefaultGradient();
+        if (layerConf().hasBias()) {
+            biasGrad.assign(delta.sum(0, 2, 3).reshape(biasGrad.shape()));
+            gradient.setGradientFor(ConvolutionParamInitializer.BIAS_KEY, biasGrad);
+        }
+        gradient.setGradientFor(ConvolutionParamInitializer.WEIGHT_KEY, weightGrad, 'c');
+        weightNoiseParams.clear();
+        epsNext = backpropDropOutIfPresent(epsNext);
+        return new Pair<>(gradient, epsNext);
+    }
+
+    @Override
+    public void clear() {
+        super.clear();
+        preActivation = null;
+        preActivationInput = null;
+    }
+}

@@ -1,0 +1,230 @@
+package org.umsynth.model.gan;
+
+import org.deeplearning4j.nn.conf.CNN2DFormat;
+import org.deeplearning4j.nn.conf.ConvolutionMode;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.gradient.DefaultGradient;
+import org.deeplearning4j.nn.gradient.Gradient;
+import org.deeplearning4j.nn.layers.convolution.Deconvolution2DLayer;
+import org.deeplearning4j.nn.params.DeconvolutionParamInitializer;
+import org.deeplearning4j.nn.workspace.ArrayType;
+import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
+import org.deeplearning4j.util.ConvolutionUtils;
+import org.nd4j.common.primitives.Pair;
+import org.nd4j.linalg.activations.IActivation;
+import org.nd4j.linalg.activations.impl.ActivationIdentity;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.shape.Shape;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+
+/**
+ * The layer of {@link FastDeconvolution2D}. A transposed convolution is the input-gradient of a convolution:
+ * forward, per image, {@code col [nOut*kH*kW, inH*inW] = W^T x} (W as {@code [nIn, nOut*kH*kW]}) then col2im onto
+ * the output; backward, {@code col = im2col(dL/dy)}, {@code dL/dx = W col}, {@code dL/dW = x col^T}.
+ * Falls back to DL4J's implementation for Same mode, NHWC, dilation other than 1 and other data types.
+ */
+public class FastDeconvolution2DLayer extends Deconvolution2DLayer {
+    private transient INDArray preActivationInput;
+    private transient INDArray preActivation;
+
+    public FastDeconvolution2DLayer(NeuralNetConfiguration conf, DataType dataType) {
+        super(conf, dataType);
+    }
+
+    private boolean covered() {
+        org.deeplearning4j.nn.conf.layers.ConvolutionLayer c = layerConf();
+        return c.getCnn2dDataFormat() == CNN2DFormat.NCHW && c.getDilation()[0] == 1 && c.getDilation()[1] == 1
+                && convolutionMode != ConvolutionMode.Same && (dataType == DataType.FLOAT || dataType == DataType.DOUBLE);
+    }
+
+    /** The convolution whose input is this layer's output and whose output is this layer's input. */
+    private ConvGeometry geometry(INDArray in, long nOut) {
+        org.deeplearning4j.nn.conf.layers.ConvolutionLayer c = layerConf();
+        int[] kernel = c.getKernelSize();
+        int[] strides = c.getStride();
+        int[] pad = c.getPadding();
+        int[] out = ConvolutionUtils.getDeconvolutionOutputSize(in, kernel, strides, pad, convolutionMode,
+                c.getDilation(), CNN2DFormat.NCHW);
+        int inH = Math.toIntExact(in.size(2));
+        int inW = Math.toIntExact(in.size(3));
+        if ((out[0] + 2 * pad[0] - kernel[0]) / strides[0] + 1 != inH
+                || (out[1] + 2 * pad[1] - kernel[1]) / strides[1] + 1 != inW) {
+            throw new IllegalStateException("deconvolution output " + out[0] + "x" + out[1] + " is not the input of a "
+                    + "convolution giving " + inH + "x" + inW);
+        }
+        return new ConvGeometry(Math.toIntExact(nOut), out[0], out[1], kernel[0], kernel[1], strides[0], strides[1],
+                pad[0], pad[1], inH, inW);
+    }
+
+    private INDArray contiguousInput(LayerWorkspaceMgr mgr, ArrayType scratch) {
+        INDArray in = input.dataType() == dataType ? input : input.castTo(dataType);
+        if (in.rank() != 4) {
+            throw new IllegalArgumentException(layerId() + ": expected 4-d NCHW input, got "
+                    + java.util.Arrays.toString(in.shape()));
+        }
+        return ConvBuffers.isContiguousC(in) ? in : mgr.dup(scratch, in, 'c');
+    }
+
+    private int rowsPerBlock(ConvGeometry g) {
+        long perRow = (long) g.columnRows() * g.outW;
+        int rows = (int) Math.max(1, Math.min(g.outH, FastConvolutionLayer.columnBlockElements / Math.max(1, perRow)));
+        return FastConvolutionLayer.maxBlockRows > 0 ? Math.min(rows, FastConvolutionLayer.maxBlockRows) : rows;
+    }
+
+    private static INDArray matrix(INDArray a, long rows, long columns) {
+        INDArray m = Shape.newShapeNoCopy(a, new long[] {rows, columns}, false);
+        if (m == null) {
+            throw new IllegalStateException("not a contiguous c-order view: " + a.shapeInfoToString());
+        }
+        return m;
+    }
+
+    private static INDArray block(INDArray scratch, int rows, int columns) {
+        if (scratch.size(0) == rows && scratch.size(1) == columns) {
+            return scratch;
+        }
+        return scratch.reshape('c', new long[] {scratch.length()})
+                .get(NDArrayIndex.interval(0, (long) rows * columns)).reshape('c', new long[] {rows, columns});
+    }
+
+    /** Columns {@code [r0 * inW, r1 * inW)} of a {@code [channels, inH * inW]} image matrix, contiguous. */
+    private static INDArray columns(INDArray image, ConvGeometry g, int r0, int r1) {
+        return r1 - r0 == g.outH ? image
+                : image.get(NDArrayIndex.all(), NDArrayIndex.interval((long) r0 * g.outW, (long) r1 * g.outW)).dup('c');
+    }
+
+    private INDArray deconvolve(INDArray in, ConvGeometry g, INDArray weights, INDArray bias, ArrayType outType,
+            LayerWorkspaceMgr mgr) {
+        int n = Math.toIntExact(in.size(0));
+        long nIn = weights.size(0);
+        int k = g.columnRows();
+        INDArray w2 = matrix(weights, nIn, k);
+        INDArray out = mgr.create(outType, dataType, new long[] {n, g.channels, g.height, g.width}, 'c');
+        int rows = rowsPerBlock(g);
+        INDArray col = mgr.createUninitialized(ArrayType.FF_WORKING_MEM, dataType,
+                new long[] {k, (long) rows * g.outW}, 'c');
+        for (int i = 0; i < n; i++) {
+            INDArray image = in.get(NDArrayIndex.point(i)).reshape('c', new long[] {nIn, (long) g.outH * g.outW});
+            for (int r0 = 0; r0 < g.outH; r0 += rows) {
+                int r1 = Math.min(g.outH, r0 + rows);
+                INDArray colBlock = block(col, k, (r1 - r0) * g.outW);
+                Nd4j.gemm(w2, columns(image, g, r0, r1), colBlock, true, false, 1.0, 0.0);
+                g.col2imAdd(colBlock, out, i, r0, r1);
+            }
+            if (hasBias()) {
+                out.get(NDArrayIndex.point(i)).reshape('c', new long[] {g.channels, (long) g.height * g.width})
+                        .addiColumnVector(bias.reshape(g.channels, 1));
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public INDArray activate(boolean training, LayerWorkspaceMgr workspaceMgr) {
+        if (!covered()) {
+            return super.activate(training, workspaceMgr);
+        }
+        assertInputSet(false);
+        applyDropOutIfNecessary(training, workspaceMgr);
+        INDArray weights = getParamWithNoise(DeconvolutionParamInitializer.WEIGHT_KEY, training, workspaceMgr);
+        INDArray bias = getParamWithNoise(DeconvolutionParamInitializer.BIAS_KEY, training, workspaceMgr);
+        INDArray in = contiguousInput(workspaceMgr, ArrayType.FF_WORKING_MEM);
+        ConvGeometry g = geometry(in, weights.size(1));
+        INDArray z = deconvolve(in, g, weights, bias, ArrayType.ACTIVATIONS, workspaceMgr);
+        IActivation afn = layerConf().getActivationFn();
+        preActivation = null;
+        preActivationInput = null;
+        if (afn instanceof ActivationIdentity) {
+            return z;
+        }
+        if (training) {
+            preActivation = workspaceMgr.dup(ArrayType.ACTIVATIONS, z);
+            preActivationInput = input;
+        }
+        return afn.getActivation(z, training);
+    }
+
+    @Override
+    public Pair<Gradient, INDArray> backpropGradient(INDArray epsilon, LayerWorkspaceMgr workspaceMgr) {
+        if (!covered()) {
+            return super.backpropGradient(epsilon, workspaceMgr);
+        }
+        assertInputSet(true);
+        INDArray weights = getParamWithNoise(DeconvolutionParamInitializer.WEIGHT_KEY, true, workspaceMgr);
+        INDArray bias = getParamWithNoise(DeconvolutionParamInitializer.BIAS_KEY, true, workspaceMgr);
+        INDArray in = contiguousInput(workspaceMgr, ArrayType.BP_WORKING_MEM);
+        ConvGeometry g = geometry(in, weights.size(1));
+        int n = Math.toIntExact(in.size(0));
+        long nIn = weights.size(0);
+        int k = g.columnRows();
+        long pixelsIn = (long) g.outH * g.outW;
+
+        IActivation afn = layerConf().getActivationFn();
+        INDArray delta;
+        if (afn instanceof ActivationIdentity) {
+            delta = epsilon;
+        } else {
+            INDArray z = preActivation != null && preActivationInput == input ? preActivation
+                    : deconvolve(in, g, weights, bias, ArrayType.BP_WORKING_MEM, workspaceMgr);
+            preActivation = null;
+            preActivationInput = null;
+            delta = afn.backprop(z, epsilon).getFirst();
+        }
+        if (delta.dataType() != dataType) {
+            delta = delta.castTo(dataType);
+        }
+        if (!ConvBuffers.isContiguousC(delta)) {
+            delta = workspaceMgr.dup(ArrayType.BP_WORKING_MEM, delta, 'c');
+        }
+
+        INDArray biasGrad = gradientViews.get(DeconvolutionParamInitializer.BIAS_KEY);
+        INDArray weightGrad = gradientViews.get(DeconvolutionParamInitializer.WEIGHT_KEY);
+        INDArray weightGrad2 = matrix(weightGrad, nIn, k);
+        INDArray w2 = matrix(weights, nIn, k);
+        INDArray epsNext = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, dataType,
+                new long[] {n, nIn, g.outH, g.outW}, 'c');
+        int rows = rowsPerBlock(g);
+        INDArray col = workspaceMgr.createUninitialized(ArrayType.BP_WORKING_MEM, dataType,
+                new long[] {k, (long) rows * g.outW}, 'c');
+        boolean first = true;
+        for (int i = 0; i < n; i++) {
+            INDArray image = in.get(NDArrayIndex.point(i)).reshape('c', new long[] {nIn, pixelsIn});
+            INDArray epsImage = epsNext.get(NDArrayIndex.point(i)).reshape('c', new long[] {nIn, pixelsIn});
+            for (int r0 = 0; r0 < g.outH; r0 += rows) {
+                int r1 = Math.min(g.outH, r0 + rows);
+                int cols = (r1 - r0) * g.outW;
+                INDArray colBlock = block(col, k, cols);
+                g.im2col(delta, i, colBlock, r0, r1);
+                // dL/dx [nIn, P] = W [nIn, K] x col [K, P]
+                if (r1 - r0 == g.outH) {
+                    Nd4j.gemm(w2, colBlock, epsImage, false, false, 1.0, 0.0);
+                } else {
+                    epsImage.get(NDArrayIndex.all(), NDArrayIndex.interval((long) r0 * g.outW, (long) r1 * g.outW))
+                            .assign(Nd4j.gemm(w2, colBlock, false, false));
+                }
+                // dL/dW [nIn, K] += x [nIn, P] x col^T [P, K]
+                Nd4j.gemm(columns(image, g, r0, r1), colBlock, weightGrad2, false, true, 1.0, first ? 0.0 : 1.0);
+                first = false;
+            }
+        }
+
+        Gradient gradient = new DefaultGradient();
+        if (layerConf().hasBias()) {
+            biasGrad.assign(delta.sum(0, 2, 3).reshape(biasGrad.shape()));
+            gradient.setGradientFor(DeconvolutionParamInitializer.BIAS_KEY, biasGrad);
+        }
+        gradient.setGradientFor(DeconvolutionParamInitializer.WEIGHT_KEY, weightGrad, 'c');
+        weightNoiseParams.clear();
+        epsNext = backpropDropOutIfPresent(epsNext);
+        return new Pair<>(gradient, epsNext);
+    }
+
+    @Override
+    public void clear() {
+        super.clear();
+        preActivation = null;
+        preActivationInput = null;
+    }
+}

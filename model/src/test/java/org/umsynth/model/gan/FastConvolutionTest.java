@@ -1,0 +1,232 @@
+package org.umsynth.model.gan;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Map;
+import org.deeplearning4j.gradientcheck.GradientCheckUtil;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.conf.ConvolutionMode;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.distribution.NormalDistribution;
+import org.deeplearning4j.nn.conf.graph.LayerVertex;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.CnnLossLayer;
+import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
+import org.deeplearning4j.nn.gradient.Gradient;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.weights.WeightInitDistribution;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.activations.IActivation;
+import org.nd4j.linalg.activations.impl.ActivationIdentity;
+import org.nd4j.linalg.activations.impl.ActivationLReLU;
+import org.nd4j.linalg.activations.impl.ActivationTanH;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.learning.config.NoOp;
+import org.nd4j.linalg.lossfunctions.LossFunctions;
+
+/** {@link FastConvolution} computes what DL4J's {@code ConvolutionLayer} computes: outputs and all gradients. */
+class FastConvolutionTest {
+    /** kernel, stride, padding, mode (0 Truncate, 1 Same), activation (0 identity, 1 tanh, 2 lrelu 0.2). */
+    private static final int[][] CASES = {
+        {7, 1, 0, 0, 1}, // the generator's 7x7 heads (after reflection padding), tanh
+        {7, 1, 0, 0, 0},
+        {3, 2, 1, 0, 0}, // downsampling
+        {3, 1, 0, 0, 0}, // residual blocks
+        {4, 2, 2, 0, 2}, // PatchGAN, LeakyReLU
+        {4, 1, 2, 0, 0},
+        {3, 2, 0, 1, 0}, // Same mode, asymmetric implicit padding
+        {5, 3, 1, 0, 1}, // stride larger than the padding, odd sizes
+    };
+
+    /** Transposed convolutions: kernel, stride, padding, activation (the generator's: 3x3 stride 2, no padding). */
+    private static final int[][] DECONV_CASES = {{3, 2, 0, 0}, {3, 2, 1, 1}, {4, 2, 1, 2}, {3, 1, 1, 0}, {2, 3, 0, 0}};
+
+    private static org.deeplearning4j.nn.conf.layers.Layer deconv(int[] c, boolean fast, int nOut) {
+        org.deeplearning4j.nn.conf.layers.Deconvolution2D.Builder b = fast ? new FastDeconvolution2D.Builder(c[0], c[0])
+                : new org.deeplearning4j.nn.conf.layers.Deconvolution2D.Builder(c[0], c[0]);
+        return b.stride(c[1], c[1]).padding(c[2], c[2]).nOut(nOut).activation(activation(c[3]))
+                .convolutionMode(ConvolutionMode.Truncate).build();
+    }
+
+    private static IActivation activation(int code) {
+        return switch (code) {
+            case 1 -> new ActivationTanH();
+            case 2 -> new ActivationLReLU(0.2);
+            default -> new ActivationIdentity();
+        };
+    }
+
+    private static ComputationGraphConfiguration conf(int[] c, boolean fast, DataType type, int nIn, int nOut,
+            int h, int w) {
+        ConvolutionLayer.Builder b = fast ? new FastConvolution.Builder(c[0], c[0]) : new ConvolutionLayer.Builder(c[0], c[0]);
+        b.stride(c[1], c[1]).padding(c[2], c[2]).nOut(nOut).activation(activation(c[4]));
+        b.convolutionMode(c[3] == 1 ? ConvolutionMode.Same : ConvolutionMode.Truncate);
+        return conf(b.build(), type, nIn, h, w);
+    }
+
+    private static ComputationGraphConfiguration conf(org.deeplearning4j.nn.conf.layers.Layer layer, DataType type,
+            int nIn, int h, int w) {
+        return new NeuralNetConfiguration.Builder().dataType(type).seed(7).updater(new NoOp())
+                .weightInit(new WeightInitDistribution(new NormalDistribution(0, 0.3))).biasInit(0.1)
+                .graphBuilder().addInputs("in").setInputTypes(InputType.convolutional(h, w, nIn))
+                // a stock 1x1 layer first: its weight gradient carries the fast layer's input gradient
+                .addLayer("pre", new ConvolutionLayer.Builder(1, 1).nOut(nIn).activation(new ActivationIdentity())
+                        .build(), "in")
+                .addLayer("conv", layer, "pre")
+                .addLayer("out", new CnnLossLayer.Builder(LossFunctions.LossFunction.MSE)
+                        .activation(new ActivationIdentity()).build(), "conv")
+                .setOutputs("out").build();
+    }
+
+    private static ComputationGraph init(ComputationGraphConfiguration conf) {
+        ComputationGraph g = new ComputationGraph(conf);
+        g.init();
+        return g;
+    }
+
+    private static void assertClose(INDArray expected, INDArray actual, double tol, String what) {
+        assertEquals(java.util.Arrays.toString(expected.shape()), java.util.Arrays.toString(actual.shape()), what);
+        double scale = Math.max(1e-3, expected.amaxNumber().doubleValue());
+        double diff = expected.sub(actual).amaxNumber().doubleValue();
+        assertTrue(diff <= tol * scale, what + ": max |diff| " + diff + " vs scale " + scale);
+    }
+
+    /** Stock vs fast from the same parameters: output, parameter gradients, input gradient, in float. */
+    private static void compare(int[] c, int h, int w) {
+        compare(conf(c, false, DataType.FLOAT, 5, 6, h, w), conf(c, true, DataType.FLOAT, 5, 6, h, w),
+                FastConvolutionLayer.class, java.util.Arrays.toString(c) + " " + h + "x" + w, h, w);
+    }
+
+    private static void compareDeconv(int[] c, int h, int w) {
+        compare(conf(deconv(c, false, 6), DataType.FLOAT, 5, h, w), conf(deconv(c, true, 6), DataType.FLOAT, 5, h, w),
+                FastDeconvolution2DLayer.class, "deconv " + java.util.Arrays.toString(c) + " " + h + "x" + w, h, w);
+    }
+
+    private static void compare(ComputationGraphConfiguration stockConf, ComputationGraphConfiguration fastConf,
+            Class<?> fastLayer, String name, int h, int w) {
+        int nIn = 5;
+        ComputationGraph stock = init(stockConf);
+        ComputationGraph fast = init(fastConf);
+        fast.setParams(stock.params());
+        assertInstanceOf(fastLayer, fast.getLayer("conv"));
+        Nd4j.getRandom().setSeed(11);
+        INDArray x = Nd4j.randn(DataType.FLOAT, 3, nIn, h, w);
+        INDArray yStock = stock.outputSingle(x);
+        INDArray yFast = fast.outputSingle(x);
+        assertClose(yStock, yFast, 1e-5, "output " + name);
+        INDArray labels = Nd4j.randn(DataType.FLOAT, yStock.shape());
+        Gradient gs = gradient(stock, x, labels);
+        Gradient gf = gradient(fast, x, labels);
+        assertEquals(4, gs.gradientForVariable().size());
+        for (Map.Entry<String, INDArray> e : gs.gradientForVariable().entrySet()) {
+            assertClose(e.getValue(), gf.gradientForVariable().get(e.getKey()), 1e-4,
+                    "gradient " + e.getKey() + " " + name);
+        }
+        assertEquals(stock.score(), fast.score(), 1e-5 * Math.abs(stock.score()), "loss " + name);
+    }
+
+    private static Gradient gradient(ComputationGraph g, INDArray x, INDArray labels) {
+        g.setInputs(x);
+        g.setLabels(labels);
+        g.computeGradientAndScore();
+        Gradient copy = new org.deeplearning4j.nn.gradient.DefaultGradient();
+        g.gradient().gradientForVariable().forEach((k, v) -> copy.setGradientFor(k, v.dup()));
+        return copy;
+    }
+
+    @Test
+    void sameFunctionAndGradientsAsTheStockLayer() {
+        for (int[] c : CASES) {
+            compare(c, 13, 11);
+            compare(c, 16, 16);
+        }
+    }
+
+    @Test
+    void transposedConvolutionEqualsTheStockLayer() {
+        for (int[] c : DECONV_CASES) {
+            compareDeconv(c, 7, 5);
+            compareDeconv(c, 8, 8);
+        }
+        FastConvolutionLayer.maxBlockRows = 2; // blocks of input rows, a shorter last one
+        try {
+            for (int[] c : DECONV_CASES) {
+                compareDeconv(c, 7, 5);
+            }
+        } finally {
+            FastConvolutionLayer.maxBlockRows = 0;
+        }
+    }
+
+    @Test
+    void blocksOfRowsGiveTheSameResult() {
+        int saved = FastConvolutionLayer.columnBlockElements;
+        try {
+            FastConvolutionLayer.columnBlockElements = 1; // one output row per block
+            for (int[] c : CASES) {
+                compare(c, 13, 11);
+            }
+            FastConvolutionLayer.columnBlockElements = saved;
+            FastConvolutionLayer.maxBlockRows = 3; // a shorter last block
+            for (int[] c : CASES) {
+                compare(c, 13, 11);
+                compare(c, 16, 16);
+            }
+        } finally {
+            FastConvolutionLayer.columnBlockElements = saved;
+            FastConvolutionLayer.maxBlockRows = 0;
+        }
+    }
+
+    @Test
+    void passesTheGradientCheckInDoublePrecision() {
+        DataType before = Nd4j.dataType();
+        Nd4j.setDefaultDataTypes(DataType.DOUBLE, DataType.DOUBLE);
+        try {
+            for (int[] c : CASES) {
+                ComputationGraph g = init(conf(c, true, DataType.DOUBLE, 2, 3, 9, 8));
+                Nd4j.getRandom().setSeed(3);
+                INDArray x = Nd4j.randn(DataType.DOUBLE, 2, 2, 9, 8);
+                INDArray labels = Nd4j.randn(DataType.DOUBLE, g.outputSingle(x).shape());
+                boolean ok = GradientCheckUtil.checkGradients(new GradientCheckUtil.GraphConfig().net(g)
+                        .inputs(new INDArray[] {x}).labels(new INDArray[] {labels}).epsilon(1e-6).maxRelError(1e-3)
+                        .minAbsoluteError(1e-8).print(GradientCheckUtil.PrintMode.FAILURES_ONLY)
+                        .exitOnFirstError(false));
+                assertTrue(ok, "gradient check " + java.util.Arrays.toString(c));
+            }
+            for (int[] c : DECONV_CASES) {
+                ComputationGraph g = init(conf(deconv(c, true, 3), DataType.DOUBLE, 2, 5, 4));
+                Nd4j.getRandom().setSeed(3);
+                INDArray x = Nd4j.randn(DataType.DOUBLE, 2, 2, 5, 4);
+                INDArray labels = Nd4j.randn(DataType.DOUBLE, g.outputSingle(x).shape());
+                assertTrue(GradientCheckUtil.checkGradients(new GradientCheckUtil.GraphConfig().net(g)
+                        .inputs(new INDArray[] {x}).labels(new INDArray[] {labels}).epsilon(1e-6).maxRelError(1e-3)
+                        .minAbsoluteError(1e-8).print(GradientCheckUtil.PrintMode.FAILURES_ONLY)
+                        .exitOnFirstError(false)), "gradient check deconv " + java.util.Arrays.toString(c));
+            }
+        } finally {
+            Nd4j.setDefaultDataTypes(before, before);
+        }
+    }
+
+    @Test
+    void roundTripsThroughJson() {
+        ComputationGraphConfiguration conf = conf(CASES[4], true, DataType.FLOAT, 3, 4, 16, 16);
+        ComputationGraphConfiguration back = ComputationGraphConfiguration.fromJson(conf.toJson());
+        assertEquals(conf, back);
+        var layer = ((LayerVertex) back.getVertices().get("conv")).getLayerConf().getLayer();
+        assertInstanceOf(FastConvolution.class, layer);
+        FastConvolution f = (FastConvolution) layer;
+        assertEquals(4, f.getKernelSize()[0]);
+        assertEquals(2, f.getStride()[0]);
+        assertEquals(2, f.getPadding()[0]);
+        assertInstanceOf(ActivationLReLU.class, f.getActivationFn());
+        ComputationGraph g = init(back);
+        assertInstanceOf(FastConvolutionLayer.class, g.getLayer("conv"));
+        assertEquals(init(conf(CASES[4], false, DataType.FLOAT, 3, 4, 16, 16)).numParams(), g.numParams());
+    }
+}
