@@ -9,6 +9,13 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 final class ConvBuffers {
     private ConvBuffers() {}
 
+    /** Whether arrays live in host memory (the CPU backend): the Java loops are only worth it there. */
+    static boolean hostBackend() {
+        return HOST_BACKEND;
+    }
+
+    private static final boolean HOST_BACKEND = org.nd4j.linalg.factory.Nd4j.getEnvironment().isCPU();
+
     /** Values laid out in c order without gaps from {@code offset()} (strides of size-1 axes do not matter). */
     static boolean isContiguousC(INDArray a) {
         long[] shape = a.shape();

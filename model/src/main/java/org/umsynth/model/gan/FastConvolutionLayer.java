@@ -27,7 +27,7 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * pre-activation of a training forward pass is kept for the backward pass of the same input.
  *
  * <p>Falls back to DL4J's implementation for what it does not cover: NHWC, dilation other than 1, data
- * types other than float and double.
+ * types other than float and double, and a non-CPU backend (CUDA: cuDNN is faster than host im2col).
  */
 public class FastConvolutionLayer extends ConvolutionLayer {
     /** Column-matrix elements per block (16 MiB of floats); larger images are processed in blocks of rows. */
@@ -46,7 +46,7 @@ public class FastConvolutionLayer extends ConvolutionLayer {
         org.deeplearning4j.nn.conf.layers.ConvolutionLayer c = layerConf();
         DataType t = dataType;
         return c.getCnn2dDataFormat() == CNN2DFormat.NCHW && c.getDilation()[0] == 1 && c.getDilation()[1] == 1
-                && (t == DataType.FLOAT || t == DataType.DOUBLE);
+                && (t == DataType.FLOAT || t == DataType.DOUBLE) && ConvBuffers.hostBackend();
     }
 
     private ConvGeometry geometry(INDArray in) {

@@ -36,7 +36,8 @@ public class FastDeconvolution2DLayer extends Deconvolution2DLayer {
     private boolean covered() {
         org.deeplearning4j.nn.conf.layers.ConvolutionLayer c = layerConf();
         return c.getCnn2dDataFormat() == CNN2DFormat.NCHW && c.getDilation()[0] == 1 && c.getDilation()[1] == 1
-                && convolutionMode != ConvolutionMode.Same && (dataType == DataType.FLOAT || dataType == DataType.DOUBLE);
+                && convolutionMode != ConvolutionMode.Same && (dataType == DataType.FLOAT || dataType == DataType.DOUBLE)
+                && ConvBuffers.hostBackend();
     }
 
     /** The convolution whose input is this layer's output and whose output is this layer's input. */
