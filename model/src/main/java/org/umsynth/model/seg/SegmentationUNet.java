@@ -20,6 +20,7 @@ import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.learning.config.Adam;
 import org.umsynth.model.gan.DiceCeLoss;
+import org.umsynth.model.gan.FastConvolution;
 import org.umsynth.model.gan.GanNetworks;
 
 /**
@@ -149,7 +150,8 @@ public final class SegmentationUNet {
         b.addLayer(name, new ActivationLayer(Activation.RELU), name + "_bn");
     }
 
+    /** DL4J's convolution computed by {@link FastConvolution} (same parameters; several times faster on CPU). */
     private static ConvolutionLayer conv(int kernel, int nOut, Activation activation) {
-        return new ConvolutionLayer.Builder(kernel, kernel).stride(1, 1).nOut(nOut).activation(activation).build();
+        return new FastConvolution.Builder(kernel, kernel).stride(1, 1).nOut(nOut).activation(activation).build();
     }
 }
