@@ -40,6 +40,14 @@ final class ConvBuffers {
         return a.data().asNioDouble().duplicate().position(Math.toIntExact(a.offset())).slice();
     }
 
+    /** The values of a float array, c order. */
+    static float[] floatValues(INDArray a) {
+        INDArray c = isContiguousC(a) ? a : a.dup('c');
+        float[] v = new float[Math.toIntExact(c.length())];
+        floats(c).get(0, v, 0, v.length);
+        return v;
+    }
+
     /** The values of any float or double array, c order, as doubles. */
     static double[] read(INDArray a) {
         INDArray c = isContiguousC(a) ? a : a.dup('c');

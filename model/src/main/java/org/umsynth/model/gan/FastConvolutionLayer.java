@@ -34,6 +34,11 @@ public class FastConvolutionLayer extends ConvolutionLayer {
     static volatile int columnBlockElements = 1 << 22;
     /** At most this many output rows per block (0: no limit); tests force blocks with it. */
     static volatile int maxBlockRows = 0;
+    /**
+     * Layers with at most this many output channels (and horizontal stride 1) use {@link DirectConvolution}
+     * instead of im2col + gemm; 0 disables it (tests compare both paths).
+     */
+    static volatile int directMaxOutputs = 4;
 
     private transient INDArray preActivationInput;
     private transient INDArray preActivation;
@@ -92,8 +97,12 @@ public class FastConvolutionLayer extends ConvolutionLayer {
         int nOut = Math.toIntExact(weights.size(0));
         int k = g.columnRows();
         int pixels = g.outH * g.outW;
-        INDArray w2 = matrix(weights, nOut, k);
         INDArray out = mgr.createUninitialized(outType, dataType, new long[] {n, nOut, g.outH, g.outW}, 'c');
+        if (direct(g, nOut)) {
+            convolveDirect(in, g, weights, bias, n, nOut, out);
+            return out;
+        }
+        INDArray w2 = matrix(weights, nOut, k);
         int rows = rowsPerBlock(g);
         INDArray col = mgr.createUninitialized(ArrayType.FF_WORKING_MEM, dataType, new long[] {k, (long) rows * g.outW},
                 'c');
@@ -115,6 +124,76 @@ public class FastConvolutionLayer extends ConvolutionLayer {
             }
         }
         return out;
+    }
+
+    private boolean direct(ConvGeometry g, int nOut) {
+        return nOut <= directMaxOutputs && DirectConvolution.covers(g);
+    }
+
+    private void convolveDirect(INDArray in, ConvGeometry g, INDArray weights, INDArray bias, int n, int nOut,
+            INDArray out) {
+        int plane = g.outH * g.outW;
+        int outImage = nOut * plane;
+        if (dataType == DataType.FLOAT) {
+            float[] x = ConvBuffers.floatValues(in);
+            float[] w = ConvBuffers.floatValues(weights);
+            float[] b = hasBias() ? ConvBuffers.floatValues(bias) : new float[nOut];
+            float[] y = new float[n * outImage];
+            float[] image = new float[outImage];
+            for (int i = 0; i < n; i++) {
+                for (int o = 0; o < nOut; o++) {
+                    java.util.Arrays.fill(image, o * plane, (o + 1) * plane, b[o]);
+                }
+                DirectConvolution.forward(g, x, i * g.imageSize(), w, nOut, image);
+                System.arraycopy(image, 0, y, i * outImage, outImage);
+            }
+            ConvBuffers.floats(out).put(0, y, 0, y.length);
+        } else {
+            double[] x = ConvBuffers.read(in);
+            double[] w = ConvBuffers.read(weights);
+            double[] b = hasBias() ? ConvBuffers.read(bias) : new double[nOut];
+            double[] y = new double[n * outImage];
+            double[] image = new double[outImage];
+            for (int i = 0; i < n; i++) {
+                for (int o = 0; o < nOut; o++) {
+                    java.util.Arrays.fill(image, o * plane, (o + 1) * plane, b[o]);
+                }
+                DirectConvolution.forward(g, x, i * g.imageSize(), w, nOut, image);
+                System.arraycopy(image, 0, y, i * outImage, outImage);
+            }
+            ConvBuffers.doubles(out).put(0, y, 0, y.length);
+        }
+    }
+
+    /** dL/dW into {@code weightGrad} and dL/dinput into {@code epsNext} (zeroed), by {@link DirectConvolution}. */
+    private void backpropDirect(INDArray in, ConvGeometry g, INDArray weights, INDArray delta, int n, int nOut,
+            INDArray weightGrad, INDArray epsNext) {
+        int outImage = nOut * g.outH * g.outW;
+        double[] dw = new double[Math.toIntExact(weights.length())];
+        if (dataType == DataType.FLOAT) {
+            float[] x = ConvBuffers.floatValues(in);
+            float[] w = ConvBuffers.floatValues(weights);
+            float[] d = ConvBuffers.floatValues(delta);
+            float[] dx = new float[x.length];
+            float[] deltaImage = new float[outImage];
+            for (int i = 0; i < n; i++) {
+                System.arraycopy(d, i * outImage, deltaImage, 0, outImage);
+                DirectConvolution.backward(g, x, dx, i * g.imageSize(), w, nOut, deltaImage, dw);
+            }
+            ConvBuffers.floats(epsNext).put(0, dx, 0, dx.length);
+        } else {
+            double[] x = ConvBuffers.read(in);
+            double[] w = ConvBuffers.read(weights);
+            double[] d = ConvBuffers.read(delta);
+            double[] dx = new double[x.length];
+            double[] deltaImage = new double[outImage];
+            for (int i = 0; i < n; i++) {
+                System.arraycopy(d, i * outImage, deltaImage, 0, outImage);
+                DirectConvolution.backward(g, x, dx, i * g.imageSize(), w, nOut, deltaImage, dw);
+            }
+            ConvBuffers.doubles(epsNext).put(0, dx, 0, dx.length);
+        }
+        ConvBuffers.write(dw, weightGrad);
     }
 
     /** The first {@code rows x columns} values of a contiguous scratch array, as a contiguous matrix. */
@@ -193,12 +272,15 @@ public class FastConvolutionLayer extends ConvolutionLayer {
             delta = workspaceMgr.dup(ArrayType.BP_WORKING_MEM, delta, 'c');
         }
 
-        INDArray biasGrad = gradientViews.get(ConvolutionParamInitializer.BIAS_KEY);
         INDArray weightGrad = gradientViews.get(ConvolutionParamInitializer.WEIGHT_KEY);
         INDArray weightGrad2 = matrix(weightGrad, nOut, k);
         INDArray w2 = matrix(weights, nOut, k);
         INDArray epsNext = workspaceMgr.create(ArrayType.ACTIVATION_GRAD, dataType,
                 new long[] {n, g.channels, g.height, g.width}, 'c');
+        if (direct(g, nOut)) {
+            backpropDirect(in, g, weights, delta, n, nOut, weightGrad, epsNext);
+            return finishBackprop(delta, weightGrad, epsNext);
+        }
         int rows = rowsPerBlock(g);
         long blockColumns = (long) rows * g.outW;
         INDArray col = workspaceMgr.createUninitialized(ArrayType.BP_WORKING_MEM, dataType,
@@ -224,7 +306,11 @@ public class FastConvolutionLayer extends ConvolutionLayer {
                 g.col2imAdd(colGradBlock, epsNext, i, r0, r1);
             }
         }
+        return finishBackprop(delta, weightGrad, epsNext);
+    }
 
+    private Pair<Gradient, INDArray> finishBackprop(INDArray delta, INDArray weightGrad, INDArray epsNext) {
+        INDArray biasGrad = gradientViews.get(ConvolutionParamInitializer.BIAS_KEY);
         Gradient gradient = new DefaultGradient();
         if (layerConf().hasBias()) {
             biasGrad.assign(delta.sum(0, 2, 3).reshape(biasGrad.shape()));

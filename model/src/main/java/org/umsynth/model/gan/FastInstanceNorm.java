@@ -67,6 +67,9 @@ public class FastInstanceNorm extends PlaneLayer {
         public INDArray activate(boolean training, LayerWorkspaceMgr mgr) {
             assertInputSet(false);
             checkRank4();
+            if (floatPath()) {
+                return activateFloat(mgr);
+            }
             double[] x = inputValues();
             int plane = Math.toIntExact(input.size(2) * input.size(3));
             double eps = eps();
@@ -95,6 +98,9 @@ public class FastInstanceNorm extends PlaneLayer {
         public Pair<Gradient, INDArray> backpropGradient(INDArray epsilon, LayerWorkspaceMgr mgr) {
             assertInputSet(true);
             checkRank4();
+            if (floatPath() && epsilon.dataType() == DataType.FLOAT) {
+                return backpropFloat(epsilon, mgr);
+            }
             double[] x = inputValues();
             double[] dy = ConvBuffers.read(epsilon);
             int plane = Math.toIntExact(input.size(2) * input.size(3));
@@ -127,6 +133,67 @@ public class FastInstanceNorm extends PlaneLayer {
             }
             INDArray dx = newArray(mgr, ArrayType.ACTIVATION_GRAD, input.shape());
             ConvBuffers.write(dy, dx);
+            return new Pair<>(new DefaultGradient(), dx);
+        }
+
+        /** Mean and 1 / sqrt(var + eps) of {@code x[start, start + plane)}, sums in double. */
+        private static double[] moments(float[] x, int start, int plane, double eps) {
+            double sum = 0;
+            for (int i = start; i < start + plane; i++) {
+                sum += x[i];
+            }
+            double mean = sum / plane;
+            double var = 0;
+            for (int i = start; i < start + plane; i++) {
+                double d = x[i] - mean;
+                var += d * d;
+            }
+            return new double[] {mean, 1.0 / Math.sqrt(var / plane + eps)};
+        }
+
+        // float arithmetic per element (vectorised by the JIT), sums per plane in double
+        private INDArray activateFloat(LayerWorkspaceMgr mgr) {
+            float[] x = ConvBuffers.floatValues(input);
+            int plane = Math.toIntExact(input.size(2) * input.size(3));
+            double eps = eps();
+            for (int start = 0; start < x.length; start += plane) {
+                double[] m = moments(x, start, plane, eps);
+                float mean = (float) m[0];
+                float inv = (float) m[1];
+                for (int i = start; i < start + plane; i++) {
+                    x[i] = (x[i] - mean) * inv;
+                }
+            }
+            INDArray out = newArray(mgr, ArrayType.ACTIVATIONS, input.shape());
+            ConvBuffers.floats(out).put(0, x, 0, x.length);
+            return out;
+        }
+
+        private Pair<Gradient, INDArray> backpropFloat(INDArray epsilon, LayerWorkspaceMgr mgr) {
+            float[] x = ConvBuffers.floatValues(input);
+            float[] dy = ConvBuffers.floatValues(epsilon);
+            int plane = Math.toIntExact(input.size(2) * input.size(3));
+            double eps = eps();
+            for (int start = 0; start < x.length; start += plane) {
+                double[] m = moments(x, start, plane, eps);
+                float mean = (float) m[0];
+                float inv = (float) m[1];
+                double sumDy = 0;
+                double sumDyXhat = 0;
+                for (int i = start; i < start + plane; i++) {
+                    float xhat = (x[i] - mean) * inv;
+                    x[i] = xhat;
+                    sumDy += dy[i];
+                    sumDyXhat += dy[i] * xhat;
+                }
+                float meanDy = (float) (sumDy / plane);
+                float meanDyXhat = (float) (sumDyXhat / plane);
+                for (int i = start; i < start + plane; i++) {
+                    dy[i] = inv * (dy[i] - meanDy - x[i] * meanDyXhat);
+                }
+            }
+            INDArray dx = newArray(mgr, ArrayType.ACTIVATION_GRAD, input.shape());
+            ConvBuffers.floats(dx).put(0, dy, 0, dy.length);
             return new Pair<>(new DefaultGradient(), dx);
         }
 

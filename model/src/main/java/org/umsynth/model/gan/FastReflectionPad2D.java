@@ -89,12 +89,31 @@ public class FastReflectionPad2D extends PlaneLayer {
             int planes = Math.toIntExact(input.size(0) * input.size(1));
             int ph = h + 2 * p;
             int pw = w + 2 * p;
-            double[] x = inputValues();
-            double[] y = new double[planes * ph * pw];
             int[] cols = new int[pw];
             for (int j = 0; j < pw; j++) {
                 cols[j] = source(j, p, w);
             }
+            INDArray out = newArray(mgr, ArrayType.ACTIVATIONS, input.size(0), input.size(1), ph, pw);
+            if (floatPath()) {
+                float[] x = ConvBuffers.floatValues(input);
+                float[] y = new float[planes * ph * pw];
+                for (int plane = 0; plane < planes; plane++) {
+                    for (int i = 0; i < ph; i++) {
+                        int from = (plane * h + source(i, p, h)) * w;
+                        int to = (plane * ph + i) * pw;
+                        // the interior is a plain copy; only the p mirrored columns each side are gathered
+                        System.arraycopy(x, from, y, to + p, w);
+                        for (int j = 0; j < p; j++) {
+                            y[to + j] = x[from + cols[j]];
+                            y[to + pw - 1 - j] = x[from + cols[pw - 1 - j]];
+                        }
+                    }
+                }
+                ConvBuffers.floats(out).put(0, y, 0, y.length);
+                return out;
+            }
+            double[] x = inputValues();
+            double[] y = new double[planes * ph * pw];
             for (int plane = 0; plane < planes; plane++) {
                 for (int i = 0; i < ph; i++) {
                     int from = (plane * h + source(i, p, h)) * w;
@@ -104,7 +123,6 @@ public class FastReflectionPad2D extends PlaneLayer {
                     }
                 }
             }
-            INDArray out = newArray(mgr, ArrayType.ACTIVATIONS, input.size(0), input.size(1), ph, pw);
             ConvBuffers.write(y, out);
             return out;
         }
@@ -119,12 +137,32 @@ public class FastReflectionPad2D extends PlaneLayer {
             int planes = Math.toIntExact(input.size(0) * input.size(1));
             int ph = h + 2 * p;
             int pw = w + 2 * p;
-            double[] dy = ConvBuffers.read(epsilon);
-            double[] dx = new double[planes * h * w];
             int[] cols = new int[pw];
             for (int j = 0; j < pw; j++) {
                 cols[j] = source(j, p, w);
             }
+            if (floatPath() && epsilon.dataType() == DataType.FLOAT) {
+                float[] dy = ConvBuffers.floatValues(epsilon);
+                float[] dx = new float[planes * h * w];
+                for (int plane = 0; plane < planes; plane++) {
+                    for (int i = 0; i < ph; i++) {
+                        int to = (plane * h + source(i, p, h)) * w;
+                        int from = (plane * ph + i) * pw;
+                        for (int j = 0; j < w; j++) {
+                            dx[to + j] += dy[from + p + j];
+                        }
+                        for (int j = 0; j < p; j++) {
+                            dx[to + cols[j]] += dy[from + j];
+                            dx[to + cols[pw - 1 - j]] += dy[from + pw - 1 - j];
+                        }
+                    }
+                }
+                INDArray out = newArray(mgr, ArrayType.ACTIVATION_GRAD, input.shape());
+                ConvBuffers.floats(out).put(0, dx, 0, dx.length);
+                return new Pair<>(new DefaultGradient(), out);
+            }
+            double[] dy = ConvBuffers.read(epsilon);
+            double[] dx = new double[planes * h * w];
             for (int plane = 0; plane < planes; plane++) {
                 for (int i = 0; i < ph; i++) {
                     int to = (plane * h + source(i, p, h)) * w;

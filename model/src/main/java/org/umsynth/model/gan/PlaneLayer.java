@@ -71,6 +71,11 @@ public abstract class PlaneLayer extends NoParamLayer {
             return 0;
         }
 
+        /** Float layers on float input compute in float (no conversions to and from double). */
+        protected boolean floatPath() {
+            return dataType == DataType.FLOAT && input.dataType() == DataType.FLOAT;
+        }
+
         /** The input's values (c order) as doubles. */
         protected double[] inputValues() {
             return ConvBuffers.read(input);

@@ -12,7 +12,8 @@
  *   <li>The fast CPU layers the networks use by default ({@code GanProfile.stockLayers} false), same functions
  *       and parameters as DL4J's / the SameDiff ones: {@link org.umsynth.model.gan.FastConvolution} and
  *       {@link org.umsynth.model.gan.FastDeconvolution2D} (Java im2col/col2im in {@code ConvGeometry} + BLAS
- *       sgemm), {@link org.umsynth.model.gan.FastInstanceNorm}, {@link org.umsynth.model.gan.FastReflectionPad2D}.
+ *       sgemm; layers with at most 4 output channels, the 7x7 heads, by {@code DirectConvolution} without a
+ *       column matrix), {@link org.umsynth.model.gan.FastInstanceNorm}, {@link org.umsynth.model.gan.FastReflectionPad2D}.
  *       Measured in {@code bench/gan/README.md}: a demo GAN step 4-7x faster than with the stock layers.</li>
  *   <li>Losses: {@link org.umsynth.model.gan.DiceCeLoss} (masked soft Dice + CE) and
  *       {@link org.umsynth.model.gan.PixelMeanLoss} (mean L1 / BCE per example).</li>

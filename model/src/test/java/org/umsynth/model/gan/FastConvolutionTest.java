@@ -1,6 +1,7 @@
 package org.umsynth.model.gan;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -97,8 +98,12 @@ class FastConvolutionTest {
 
     /** Stock vs fast from the same parameters: output, parameter gradients, input gradient, in float. */
     private static void compare(int[] c, int h, int w) {
-        compare(conf(c, false, DataType.FLOAT, 5, 6, h, w), conf(c, true, DataType.FLOAT, 5, 6, h, w),
-                FastConvolutionLayer.class, java.util.Arrays.toString(c) + " " + h + "x" + w, h, w);
+        compare(c, h, w, 6);
+    }
+
+    private static void compare(int[] c, int h, int w, int nOut) {
+        compare(conf(c, false, DataType.FLOAT, 5, nOut, h, w), conf(c, true, DataType.FLOAT, 5, nOut, h, w),
+                FastConvolutionLayer.class, java.util.Arrays.toString(c) + " " + h + "x" + w + " nOut " + nOut, h, w);
     }
 
     private static void compareDeconv(int[] c, int h, int w) {
@@ -143,6 +148,45 @@ class FastConvolutionTest {
         for (int[] c : CASES) {
             compare(c, 13, 11);
             compare(c, 16, 16);
+        }
+    }
+
+    @Test
+    void fewOutputChannelsUseTheDirectConvolutionWithTheSameResult() {
+        // nOut 1 and 3 as in the generator's heads: DirectConvolution for horizontal stride 1, im2col otherwise
+        assertTrue(FastConvolutionLayer.directMaxOutputs >= 3);
+        for (int[] c : CASES) {
+            for (int nOut : new int[] {1, 3}) {
+                compare(c, 13, 11, nOut);
+                compare(c, 16, 16, nOut);
+            }
+        }
+        assertTrue(DirectConvolution.covers(new ConvGeometry(16, 70, 70, 7, 7, 1, 1, 0, 0, 64, 64)));
+        assertFalse(DirectConvolution.covers(new ConvGeometry(16, 70, 70, 3, 3, 2, 2, 1, 1, 35, 35)));
+    }
+
+    @Test
+    void directAndColumnConvolutionsAgree() {
+        // the generator's 7x7 head geometry (reflection-padded input, no zero padding) and zero padding 2
+        for (int[] c : new int[][] {{7, 1, 0, 0, 1}, {4, 1, 2, 0, 0}}) {
+            ComputationGraph g = init(conf(c, true, DataType.FLOAT, 4, 3, 20, 18));
+            Nd4j.getRandom().setSeed(5);
+            INDArray x = Nd4j.randn(DataType.FLOAT, 2, 4, 20, 18);
+            INDArray labels = Nd4j.randn(DataType.FLOAT, g.outputSingle(x).shape());
+            INDArray yDirect = g.outputSingle(x);
+            Gradient direct = gradient(g, x, labels);
+            int saved = FastConvolutionLayer.directMaxOutputs;
+            FastConvolutionLayer.directMaxOutputs = 0;
+            try {
+                assertClose(g.outputSingle(x), yDirect, 1e-5, "output " + java.util.Arrays.toString(c));
+                Gradient columns = gradient(g, x, labels);
+                for (Map.Entry<String, INDArray> e : columns.gradientForVariable().entrySet()) {
+                    assertClose(e.getValue(), direct.gradientForVariable().get(e.getKey()), 1e-5,
+                            "gradient " + e.getKey() + " " + java.util.Arrays.toString(c));
+                }
+            } finally {
+                FastConvolutionLayer.directMaxOutputs = saved;
+            }
         }
     }
 

@@ -30,7 +30,9 @@ class GanStepBenchmarkTest {
     void stepTimes() {
         int warmup = Integer.getInteger("umsynth.bench.warmup", 3);
         int steps = Integer.getInteger("umsynth.bench.steps", 8);
-        for (int side : new int[] {64, 128}) {
+        int[] sides = java.util.Arrays.stream(System.getProperty("umsynth.bench.sides", "64,128").split(","))
+                .mapToInt(v -> Integer.parseInt(v.trim())).toArray();
+        for (int side : sides) {
             GanProfile p = GanProfile.demo().withResolution(side)
                     .withStockLayers(Boolean.getBoolean("umsynth.bench.stock"));
             GanTrainer t = new GanTrainer(p, 1);
