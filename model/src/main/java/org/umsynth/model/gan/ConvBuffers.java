@@ -30,6 +30,25 @@ final class ConvBuffers {
         return true;
     }
 
+    /** A contiguous c-order array viewed as a {@code rows x columns} matrix without copying. */
+    static INDArray matrix(INDArray a, long rows, long columns) {
+        INDArray m = org.nd4j.linalg.api.shape.Shape.newShapeNoCopy(a, new long[] {rows, columns}, false);
+        if (m == null) {
+            throw new IllegalStateException("not a contiguous c-order view: " + a.shapeInfoToString());
+        }
+        return m;
+    }
+
+    /** The first {@code rows x columns} values of a contiguous scratch array, as a contiguous matrix. */
+    static INDArray block(INDArray scratch, int rows, int columns) {
+        if (scratch.size(0) == rows && scratch.size(1) == columns) {
+            return scratch;
+        }
+        return scratch.reshape('c', new long[] {scratch.length()})
+                .get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, (long) rows * columns))
+                .reshape('c', new long[] {rows, columns});
+    }
+
     static FloatBuffer floats(INDArray a) {
         check(a, DataType.FLOAT);
         return a.data().asNioFloat().duplicate().position(Math.toIntExact(a.offset())).slice();

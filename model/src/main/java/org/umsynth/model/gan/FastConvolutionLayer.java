@@ -11,11 +11,8 @@ import org.deeplearning4j.nn.workspace.ArrayType;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.deeplearning4j.util.ConvolutionUtils;
 import org.nd4j.common.primitives.Pair;
-import org.nd4j.linalg.activations.IActivation;
-import org.nd4j.linalg.activations.impl.ActivationIdentity;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.shape.Shape;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
@@ -40,8 +37,7 @@ public class FastConvolutionLayer extends ConvolutionLayer {
      */
     static volatile int directMaxOutputs = 4;
 
-    private transient INDArray preActivationInput;
-    private transient INDArray preActivation;
+    private final transient PreActivation preActivation = new PreActivation();
 
     public FastConvolutionLayer(NeuralNetConfiguration conf, DataType dataType) {
         super(conf, dataType);
@@ -84,7 +80,8 @@ public class FastConvolutionLayer extends ConvolutionLayer {
         return ConvBuffers.isContiguousC(in) ? in : mgr.dup(scratch, in, 'c');
     }
 
-    private int rowsPerBlock(ConvGeometry g) {
+    /** Output rows per im2col block: the column matrix stays within {@link #columnBlockElements}. */
+    static int rowsPerBlock(ConvGeometry g) {
         long perRow = (long) g.columnRows() * g.outW;
         int rows = (int) Math.max(1, Math.min(g.outH, columnBlockElements / Math.max(1, perRow)));
         return maxBlockRows > 0 ? Math.min(rows, maxBlockRows) : rows;
@@ -102,7 +99,7 @@ public class FastConvolutionLayer extends ConvolutionLayer {
             convolveDirect(in, g, weights, bias, n, nOut, out);
             return out;
         }
-        INDArray w2 = matrix(weights, nOut, k);
+        INDArray w2 = ConvBuffers.matrix(weights, nOut, k);
         int rows = rowsPerBlock(g);
         INDArray col = mgr.createUninitialized(ArrayType.FF_WORKING_MEM, dataType, new long[] {k, (long) rows * g.outW},
                 'c');
@@ -110,7 +107,7 @@ public class FastConvolutionLayer extends ConvolutionLayer {
             INDArray outImage = out.get(NDArrayIndex.point(i)).reshape('c', new long[] {nOut, pixels});
             for (int first = 0; first < g.outH; first += rows) {
                 int end = Math.min(g.outH, first + rows);
-                INDArray colBlock = block(col, k, (end - first) * g.outW);
+                INDArray colBlock = ConvBuffers.block(col, k, (end - first) * g.outW);
                 g.im2col(in, i, colBlock, first, end);
                 if (end - first == g.outH) {
                     Nd4j.gemm(w2, colBlock, outImage, false, false, 1.0, 0.0);
@@ -196,23 +193,6 @@ public class FastConvolutionLayer extends ConvolutionLayer {
         ConvBuffers.write(dw, weightGrad);
     }
 
-    /** The first {@code rows x columns} values of a contiguous scratch array, as a contiguous matrix. */
-    private static INDArray block(INDArray scratch, int rows, int columns) {
-        if (scratch.size(0) == rows && scratch.size(1) == columns) {
-            return scratch;
-        }
-        return scratch.reshape('c', new long[] {scratch.length()})
-                .get(NDArrayIndex.interval(0, (long) rows * columns)).reshape('c', new long[] {rows, columns});
-    }
-
-    private static INDArray matrix(INDArray weights, int nOut, int k) {
-        INDArray m = Shape.newShapeNoCopy(weights, new long[] {nOut, k}, false);
-        if (m == null) {
-            throw new IllegalStateException("weights are not a contiguous c-order [nOut, nIn, kH, kW] view");
-        }
-        return m;
-    }
-
     @Override
     public INDArray activate(boolean training, LayerWorkspaceMgr workspaceMgr) {
         if (!covered()) {
@@ -224,19 +204,8 @@ public class FastConvolutionLayer extends ConvolutionLayer {
         INDArray bias = getParamWithNoise(ConvolutionParamInitializer.BIAS_KEY, training, workspaceMgr);
         INDArray in = contiguousInput(workspaceMgr, ArrayType.FF_WORKING_MEM);
         ConvGeometry g = geometry(in);
-        IActivation afn = layerConf().getActivationFn();
         INDArray z = convolve(in, g, weights, bias, ArrayType.ACTIVATIONS, workspaceMgr);
-        preActivation = null;
-        preActivationInput = null;
-        if (afn instanceof ActivationIdentity) {
-            return z;
-        }
-        if (training) {
-            // kept for backpropGradient on this same input (the activation's backprop needs it)
-            preActivation = workspaceMgr.dup(ArrayType.ACTIVATIONS, z);
-            preActivationInput = input;
-        }
-        return afn.getActivation(z, training);
+        return preActivation.activate(z, layerConf().getActivationFn(), training, input, workspaceMgr);
     }
 
     @Override
@@ -254,27 +223,12 @@ public class FastConvolutionLayer extends ConvolutionLayer {
         int k = g.columnRows();
         int pixels = g.outH * g.outW;
 
-        IActivation afn = layerConf().getActivationFn();
-        INDArray delta;
-        if (afn instanceof ActivationIdentity) {
-            delta = epsilon;
-        } else {
-            INDArray z = preActivation != null && preActivationInput == input ? preActivation
-                    : convolve(in, g, weights, bias, ArrayType.BP_WORKING_MEM, workspaceMgr);
-            preActivation = null;
-            preActivationInput = null;
-            delta = afn.backprop(z, epsilon).getFirst();
-        }
-        if (delta.dataType() != dataType) {
-            delta = delta.castTo(dataType);
-        }
-        if (!ConvBuffers.isContiguousC(delta)) {
-            delta = workspaceMgr.dup(ArrayType.BP_WORKING_MEM, delta, 'c');
-        }
+        INDArray delta = preActivation.delta(epsilon, layerConf().getActivationFn(), input,
+                () -> convolve(in, g, weights, bias, ArrayType.BP_WORKING_MEM, workspaceMgr), dataType, workspaceMgr);
 
         INDArray weightGrad = gradientViews.get(ConvolutionParamInitializer.WEIGHT_KEY);
-        INDArray weightGrad2 = matrix(weightGrad, nOut, k);
-        INDArray w2 = matrix(weights, nOut, k);
+        INDArray weightGrad2 = ConvBuffers.matrix(weightGrad, nOut, k);
+        INDArray w2 = ConvBuffers.matrix(weights, nOut, k);
         INDArray epsNext = workspaceMgr.create(ArrayType.ACTIVATION_GRAD, dataType,
                 new long[] {n, g.channels, g.height, g.width}, 'c');
         if (direct(g, nOut)) {
@@ -293,8 +247,8 @@ public class FastConvolutionLayer extends ConvolutionLayer {
             for (int r0 = 0; r0 < g.outH; r0 += rows) {
                 int r1 = Math.min(g.outH, r0 + rows);
                 int columns = (r1 - r0) * g.outW;
-                INDArray colBlock = block(col, k, columns);
-                INDArray colGradBlock = block(colGrad, k, columns);
+                INDArray colBlock = ConvBuffers.block(col, k, columns);
+                INDArray colGradBlock = ConvBuffers.block(colGrad, k, columns);
                 INDArray deltaBlock = r1 - r0 == g.outH ? deltaImage
                         : deltaImage.get(NDArrayIndex.all(), NDArrayIndex.interval(r0 * g.outW, r1 * g.outW)).dup('c');
                 g.im2col(in, i, colBlock, r0, r1);
@@ -325,7 +279,6 @@ public class FastConvolutionLayer extends ConvolutionLayer {
     @Override
     public void clear() {
         super.clear();
-        preActivation = null;
-        preActivationInput = null;
+        preActivation.clear();
     }
 }

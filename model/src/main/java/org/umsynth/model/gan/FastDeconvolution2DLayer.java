@@ -11,11 +11,8 @@ import org.deeplearning4j.nn.workspace.ArrayType;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.deeplearning4j.util.ConvolutionUtils;
 import org.nd4j.common.primitives.Pair;
-import org.nd4j.linalg.activations.IActivation;
-import org.nd4j.linalg.activations.impl.ActivationIdentity;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.shape.Shape;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
@@ -26,8 +23,7 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * Falls back to DL4J's implementation for Same mode, NHWC, dilation other than 1 and other data types.
  */
 public class FastDeconvolution2DLayer extends Deconvolution2DLayer {
-    private transient INDArray preActivationInput;
-    private transient INDArray preActivation;
+    private final transient PreActivation preActivation = new PreActivation();
 
     public FastDeconvolution2DLayer(NeuralNetConfiguration conf, DataType dataType) {
         super(conf, dataType);
@@ -68,28 +64,6 @@ public class FastDeconvolution2DLayer extends Deconvolution2DLayer {
         return ConvBuffers.isContiguousC(in) ? in : mgr.dup(scratch, in, 'c');
     }
 
-    private int rowsPerBlock(ConvGeometry g) {
-        long perRow = (long) g.columnRows() * g.outW;
-        int rows = (int) Math.max(1, Math.min(g.outH, FastConvolutionLayer.columnBlockElements / Math.max(1, perRow)));
-        return FastConvolutionLayer.maxBlockRows > 0 ? Math.min(rows, FastConvolutionLayer.maxBlockRows) : rows;
-    }
-
-    private static INDArray matrix(INDArray a, long rows, long columns) {
-        INDArray m = Shape.newShapeNoCopy(a, new long[] {rows, columns}, false);
-        if (m == null) {
-            throw new IllegalStateException("not a contiguous c-order view: " + a.shapeInfoToString());
-        }
-        return m;
-    }
-
-    private static INDArray block(INDArray scratch, int rows, int columns) {
-        if (scratch.size(0) == rows && scratch.size(1) == columns) {
-            return scratch;
-        }
-        return scratch.reshape('c', new long[] {scratch.length()})
-                .get(NDArrayIndex.interval(0, (long) rows * columns)).reshape('c', new long[] {rows, columns});
-    }
-
     /** Columns {@code [r0 * inW, r1 * inW)} of a {@code [channels, inH * inW]} image matrix, contiguous. */
     private static INDArray columns(INDArray image, ConvGeometry g, int r0, int r1) {
         return r1 - r0 == g.outH ? image
@@ -101,16 +75,16 @@ public class FastDeconvolution2DLayer extends Deconvolution2DLayer {
         int n = Math.toIntExact(in.size(0));
         long nIn = weights.size(0);
         int k = g.columnRows();
-        INDArray w2 = matrix(weights, nIn, k);
+        INDArray w2 = ConvBuffers.matrix(weights, nIn, k);
         INDArray out = mgr.create(outType, dataType, new long[] {n, g.channels, g.height, g.width}, 'c');
-        int rows = rowsPerBlock(g);
+        int rows = FastConvolutionLayer.rowsPerBlock(g);
         INDArray col = mgr.createUninitialized(ArrayType.FF_WORKING_MEM, dataType,
                 new long[] {k, (long) rows * g.outW}, 'c');
         for (int i = 0; i < n; i++) {
             INDArray image = in.get(NDArrayIndex.point(i)).reshape('c', new long[] {nIn, (long) g.outH * g.outW});
             for (int r0 = 0; r0 < g.outH; r0 += rows) {
                 int r1 = Math.min(g.outH, r0 + rows);
-                INDArray colBlock = block(col, k, (r1 - r0) * g.outW);
+                INDArray colBlock = ConvBuffers.block(col, k, (r1 - r0) * g.outW);
                 Nd4j.gemm(w2, columns(image, g, r0, r1), colBlock, true, false, 1.0, 0.0);
                 g.col2imAdd(colBlock, out, i, r0, r1);
             }
@@ -134,17 +108,7 @@ public class FastDeconvolution2DLayer extends Deconvolution2DLayer {
         INDArray in = contiguousInput(workspaceMgr, ArrayType.FF_WORKING_MEM);
         ConvGeometry g = geometry(in, weights.size(1));
         INDArray z = deconvolve(in, g, weights, bias, ArrayType.ACTIVATIONS, workspaceMgr);
-        IActivation afn = layerConf().getActivationFn();
-        preActivation = null;
-        preActivationInput = null;
-        if (afn instanceof ActivationIdentity) {
-            return z;
-        }
-        if (training) {
-            preActivation = workspaceMgr.dup(ArrayType.ACTIVATIONS, z);
-            preActivationInput = input;
-        }
-        return afn.getActivation(z, training);
+        return preActivation.activate(z, layerConf().getActivationFn(), training, input, workspaceMgr);
     }
 
     @Override
@@ -162,31 +126,16 @@ public class FastDeconvolution2DLayer extends Deconvolution2DLayer {
         int k = g.columnRows();
         long pixelsIn = (long) g.outH * g.outW;
 
-        IActivation afn = layerConf().getActivationFn();
-        INDArray delta;
-        if (afn instanceof ActivationIdentity) {
-            delta = epsilon;
-        } else {
-            INDArray z = preActivation != null && preActivationInput == input ? preActivation
-                    : deconvolve(in, g, weights, bias, ArrayType.BP_WORKING_MEM, workspaceMgr);
-            preActivation = null;
-            preActivationInput = null;
-            delta = afn.backprop(z, epsilon).getFirst();
-        }
-        if (delta.dataType() != dataType) {
-            delta = delta.castTo(dataType);
-        }
-        if (!ConvBuffers.isContiguousC(delta)) {
-            delta = workspaceMgr.dup(ArrayType.BP_WORKING_MEM, delta, 'c');
-        }
+        INDArray delta = preActivation.delta(epsilon, layerConf().getActivationFn(), input,
+                () -> deconvolve(in, g, weights, bias, ArrayType.BP_WORKING_MEM, workspaceMgr), dataType, workspaceMgr);
 
         INDArray biasGrad = gradientViews.get(DeconvolutionParamInitializer.BIAS_KEY);
         INDArray weightGrad = gradientViews.get(DeconvolutionParamInitializer.WEIGHT_KEY);
-        INDArray weightGrad2 = matrix(weightGrad, nIn, k);
-        INDArray w2 = matrix(weights, nIn, k);
+        INDArray weightGrad2 = ConvBuffers.matrix(weightGrad, nIn, k);
+        INDArray w2 = ConvBuffers.matrix(weights, nIn, k);
         INDArray epsNext = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, dataType,
                 new long[] {n, nIn, g.outH, g.outW}, 'c');
-        int rows = rowsPerBlock(g);
+        int rows = FastConvolutionLayer.rowsPerBlock(g);
         INDArray col = workspaceMgr.createUninitialized(ArrayType.BP_WORKING_MEM, dataType,
                 new long[] {k, (long) rows * g.outW}, 'c');
         boolean first = true;
@@ -196,7 +145,7 @@ public class FastDeconvolution2DLayer extends Deconvolution2DLayer {
             for (int r0 = 0; r0 < g.outH; r0 += rows) {
                 int r1 = Math.min(g.outH, r0 + rows);
                 int cols = (r1 - r0) * g.outW;
-                INDArray colBlock = block(col, k, cols);
+                INDArray colBlock = ConvBuffers.block(col, k, cols);
                 g.im2col(delta, i, colBlock, r0, r1);
                 // dL/dx [nIn, P] = W [nIn, K] x col [K, P]
                 if (r1 - r0 == g.outH) {
@@ -225,7 +174,6 @@ public class FastDeconvolution2DLayer extends Deconvolution2DLayer {
     @Override
     public void clear() {
         super.clear();
-        preActivation = null;
-        preActivationInput = null;
+        preActivation.clear();
     }
 }
