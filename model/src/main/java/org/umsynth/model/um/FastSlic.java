@@ -9,29 +9,41 @@ import java.util.Arrays;
  * measured against scikit-image in bench/slic/README.md:
  * <ol>
  * <li>float32 colours and distances;</li>
- * <li>after the first pass, all but the last {@link #FINE_PASSES} passes run on the image
- *     subsampled 2x2 when the seed step is at least {@link #MIN_HALF_SIZE_STEP} (e.g. 128 segments
- *     on 512x512, step 45; not on the default 256x256, step 23, where it moved boundaries too far) (every other pixel, so the pixel noise the reference sees is kept; a 2x2 mean
- *     smooths it away and moved boundaries far more), a quarter of the work each; the labels are
- *     then expanded back and the last passes refine them at full size;</li>
+ * <li>when the seed step is at least {@link #MIN_HALF_SIZE_STEP} (e.g. 128 segments on 512x512,
+ *     step 45; not on the default 256x256, step 23, where it moved boundaries too far), the passes
+ *     between the first {@link #EARLY_PASSES} and the last {@link #FINE_PASSES} after the seeds run
+ *     on every other pixel of every other row (the pixel noise the reference sees is kept; a 2x2
+ *     mean smooths it away and moved boundaries far more), a quarter of the work each; the labels
+ *     are then expanded back and the last pass refines them at full size. The first pass with real
+ *     colours stays at full size: on noisy slices it decides which of many equally good
+ *     segmentations the later passes settle into, and at half size it picked another one (boundary
+ *     recall against scikit-image 0.86-0.95 on noisy phantoms, 0.91 or more with it at full size);</li>
  * <li>a convergence test, the usual SLIC practice: stop after a full-size pass that relabels fewer
  *     than {@link #CONVERGED_FRACTION} of the pixels (a half-size pass doing so ends the half-size
  *     passes) (scikit-image's own early stop never fires).
  *     On CT slices it does not fire either within 10 passes (2% or more of the pixels still move
  *     per pass: CT noise keeps boundary pixels flipping); it ends flat or simple images early.</li>
  * </ol>
- * Each assignment pass is pixel-exact for its centres: 4x4 tiles and 16x16 super-tiles carry a
- * lower bound test (spatial gap + colour gap against the tile's largest current distance); a tile
- * owned by one centre is bounded from its corners and colour range without touching its pixels.
- * Centre sums are exact integers (colour in fixed point) updated from the pixels that changed
- * label, so a pass touches only the tiles where something moved. No randomness and a fixed visiting order: the same input
- * gives the same labels.
+ * Each assignment pass is pixel-exact for its centres. The pass right after the seeds, where most
+ * tiles change hands, runs pixel by pixel with per-block candidate lists, nearest first; the others
+ * centre by centre, where 4x4 tiles and 16x16 super-tiles carry a lower bound test (spatial gap +
+ * colour gap against the tile's largest current distance) and a tile owned by one centre is bounded
+ * from its corners and colour range without touching its pixels. Centre sums are exact integers
+ * (colour in fixed point) updated from the pixels that changed label, so a pass touches only the
+ * tiles where something moved. No randomness and a fixed visiting order: the same input gives the
+ * same labels.
  */
 final class FastSlic {
     /** Stop once a full-size pass relabels fewer than this fraction of the pixels. */
     static final double CONVERGED_FRACTION = 0.005;
     /**
-     * Passes at full size at the end (the others, after the first, at half size). One, not two:
+     * Full-size passes right after the seeds, before the half-size ones. One: boundary recall
+     * against scikit-image 0.91 or more on every bench slice and noisy phantom (0.86 with none,
+     * 0.96 with two at 1.5 ms more per 512x512 slice; bench/slic/README.md, ablation).
+     */
+    static final int EARLY_PASSES = 1;
+    /**
+     * Passes at full size at the end (the others, after the early ones, at half size). One, not two:
      * 2 ms less on rle at 512 for recall against scikit-image within 0.01 of two's on every bench
      * slice (bench/slic/README.md, ablation); 1 to 6 final full-size passes give the same recall.
      */
@@ -40,14 +52,16 @@ final class FastSlic {
     static final int MIN_HALF_SIZE_STEP = 32;
     private static final int TILE = 4;
     private static final int SUPER = 4;
+    /** Side of the square blocks sharing one candidate list in {@link Work#assignNearestFirst}. */
+    private static final int BLOCK = 16;
     /** Colour in fixed point for the centre sums (steps of 2^-24 of the scaled L* unit). */
     private static final double FIXED = 1 << 24;
 
     private FastSlic() {}
 
     /** Tunables, package-private so the bench can measure what each one buys. */
-    record Options(double convergedFraction, int finePasses, boolean halfSize) {
-        static final Options DEFAULT = new Options(CONVERGED_FRACTION, FINE_PASSES, true);
+    record Options(double convergedFraction, int earlyPasses, int finePasses, boolean halfSize) {
+        static final Options DEFAULT = new Options(CONVERGED_FRACTION, EARLY_PASSES, FINE_PASSES, true);
     }
 
     static Slic.Segmentation run(float[] colour, int width, int height, int nSegments, int maxIterations,
@@ -72,50 +86,83 @@ final class FastSlic {
         // first pass: all centres have colour 0, so the nearest grid seed wins (as in the exact mode)
         Slic.assignFirstPass(grid, window, width, height, labels);
         int iterations = 1;
-        int coarse = maxIterations - 1 - options.finePasses();
+        long converged = (long) Math.floor(options.convergedFraction() * size);
+        float spatialWeight = 1f / (step * step);
+        // one full-size state for the passes before and after the half-size ones (its tile colour ranges cost a pass)
+        Work full = new Work(colour, labels, width, height, n, spatialWeight, reachY, reachX);
+        int coarse = maxIterations - 1 - options.earlyPasses() - options.finePasses();
+        boolean settled = false;
         // half size only for coarse seed grids (measured: step 45 keeps recall >= 0.91 against skimage, step 23 drops to 0.88)
         if (options.halfSize() && coarse > 0 && width >= 64 && height >= 64 && step >= MIN_HALF_SIZE_STEP) {
-            int hw = (width + 1) / 2, hh = (height + 1) / 2;
-            float[] small = new float[hw * hh];
-            int[] smallLabels = new int[hw * hh];
-            for (int y = 0; y < hh; y++) {
-                for (int x = 0; x < hw; x++) {
-                    int i = 2 * y * width + 2 * x;
-                    small[y * hw + x] = colour[i];
-                    smallLabels[y * hw + x] = labels[i];
-                }
-            }
-            // half-size pixel units: the spatial term keeps its full-size value
-            Work c = new Work(small, smallLabels, hw, hh, n, 4f / (step * step), reachY / 2, reachX / 2);
-            c.sumAllTiles();
-            long settled = (long) Math.floor(options.convergedFraction() * hw * hh);
-            for (int pass = 0; pass < coarse; pass++) {
-                c.updateCentres();
-                c.bound();
-                c.search();
-                long changed = c.finishPass();
-                iterations++;
-                if (changed <= settled) break; // converged at half size: on to the full-size passes
-            }
-            for (int y = 0; y < height; y++) {
-                for (int x = 0, row = (y / 2) * hw; x < width; x++) labels[y * width + x] = smallLabels[row + x / 2];
+            int early = fullSizePasses(full, options.earlyPasses(), converged, true);
+            iterations += early;
+            settled = early < options.earlyPasses();
+            if (!settled) {
+                iterations += halfSizePasses(colour, labels, width, height, n, spatialWeight, reachY, reachX, coarse,
+                        options.convergedFraction());
             }
         }
-        Work w = new Work(colour, labels, width, height, n, 1f / (step * step), reachY, reachX);
-        w.sumAllTiles();
-        long converged = (long) Math.floor(options.convergedFraction() * size);
-        for (int iter = iterations; iter < maxIterations; iter++) {
-            w.updateCentres();
-            w.bound();
-            w.search();
-            long changed = w.finishPass();
-            iterations++;
-            if (changed <= converged) break;
+        if (!settled) {
+            iterations += fullSizePasses(full, maxIterations - iterations, converged, iterations == 1);
         }
         double segmentSize = (double) size / n;
         int segments = Slic.enforceConnectivity(labels, width, height, (int) (minSizeFactor * segmentSize),
                 (int) (maxSizeFactor * segmentSize));
         return new Slic.Segmentation(width, height, labels, segments, n, iterations);
+    }
+
+    /**
+     * Up to {@code passes} full-size passes from the current labels, stopping after one that
+     * relabels at most {@code converged} pixels; returns the passes run. Right after the seeds
+     * ({@code afterSeeds}) the first of them runs pixel by pixel ({@link Work#assignNearestFirst}).
+     */
+    private static int fullSizePasses(Work w, int passes, long converged, boolean afterSeeds) {
+        if (passes <= 0) return 0;
+        w.sumAllTiles();
+        for (int pass = 1; pass <= passes; pass++) {
+            w.updateCentres();
+            long changed;
+            if (afterSeeds && pass == 1) {
+                changed = w.assignNearestFirst();
+            } else {
+                w.bound();
+                w.search();
+                changed = w.finishPass();
+            }
+            if (changed <= converged) return pass;
+        }
+        return passes;
+    }
+
+    /** Up to {@code passes} passes on every other pixel of every other row, then the labels expanded back; returns the passes run. */
+    private static int halfSizePasses(float[] colour, int[] labels, int width, int height, int n, float spatialWeight,
+                                      int reachY, int reachX, int passes, double convergedFraction) {
+        int hw = (width + 1) / 2, hh = (height + 1) / 2;
+        float[] small = new float[hw * hh];
+        int[] smallLabels = new int[hw * hh];
+        for (int y = 0; y < hh; y++) {
+            for (int x = 0; x < hw; x++) {
+                int i = 2 * y * width + 2 * x;
+                small[y * hw + x] = colour[i];
+                smallLabels[y * hw + x] = labels[i];
+            }
+        }
+        // half-size pixel units: the spatial term keeps its full-size value
+        Work c = new Work(small, smallLabels, hw, hh, n, 4 * spatialWeight, reachY / 2, reachX / 2);
+        c.sumAllTiles();
+        long settled = (long) Math.floor(convergedFraction * hw * hh);
+        int done = 0;
+        while (done < passes) {
+            c.updateCentres();
+            c.bound();
+            c.search();
+            done++;
+            if (c.finishPass() <= settled) break; // converged at half size: on to the full-size passes
+        }
+        for (int y = 0; y < height; y++) {
+            for (int x = 0, row = (y / 2) * hw; x < width; x++) labels[y * width + x] = smallLabels[row + x / 2];
+        }
+        return done;
     }
 
     /**
@@ -126,6 +173,8 @@ final class FastSlic {
      */
     private static final class Work {
         final float[] colour;
+        /** The colour in the sums' fixed point, converted once. */
+        final long[] fixedColour;
         final int[] labels, previous;
         final float[] distance;
         final int width, height, n, reachY, reachX, tilesX, tilesY, superX, superY;
@@ -185,22 +234,30 @@ final class FastSlic {
             superColourMax = new float[supers];
             Arrays.fill(superColourMin, Float.POSITIVE_INFINITY);
             Arrays.fill(superColourMax, Float.NEGATIVE_INFINITY);
-            // row by row (sequential memory access), each row adding to its tiles
-            Arrays.fill(colourMin, Float.POSITIVE_INFINITY);
-            Arrays.fill(colourMax, Float.NEGATIVE_INFINITY);
+            // row by row (sequential memory access), each row adding to its tiles; min/max on ordered
+            // integer keys of the floats run without branches (noisy CT defeats branch prediction)
+            fixedColour = new long[colour.length];
+            int[] lowBits = new int[tiles], highBits = new int[tiles];
+            Arrays.fill(lowBits, Integer.MAX_VALUE);
+            Arrays.fill(highBits, Integer.MIN_VALUE);
             for (int y = 0; y < height; y++) {
                 int base = (y / TILE) * tilesX;
-                for (int tx = 0, x = 0; tx < tilesX; tx++) {
-                    float lo = colourMin[base + tx], hi = colourMax[base + tx];
+                for (int tx = 0, x = 0; tx < tilesX; tx++, x += TILE) {
+                    int lo = lowBits[base + tx], hi = highBits[base + tx];
                     for (int i = y * width + x, e = y * width + Math.min(width, x + TILE); i < e; i++) {
                         float v = colour[i];
-                        lo = v < lo ? v : lo; // not Math.min: no NaN here, and it is cheaper
-                        hi = v > hi ? v : hi;
+                        int bits = orderedKey(Float.floatToRawIntBits(v));
+                        lo = Math.min(lo, bits);
+                        hi = Math.max(hi, bits);
+                        fixedColour[i] = fixed(v);
                     }
-                    colourMin[base + tx] = lo;
-                    colourMax[base + tx] = hi;
-                    x += TILE;
+                    lowBits[base + tx] = lo;
+                    highBits[base + tx] = hi;
                 }
+            }
+            for (int t = 0; t < tiles; t++) {
+                colourMin[t] = Float.intBitsToFloat(orderedKey(lowBits[t]));
+                colourMax[t] = Float.intBitsToFloat(orderedKey(highBits[t]));
             }
             for (int t = 0; t < tiles; t++) {
                 int st = (t / tilesX / SUPER) * superX + (t % tilesX) / SUPER;
@@ -213,8 +270,12 @@ final class FastSlic {
             return (long) (v * FIXED);
         }
 
-        /** Centre sums (run by run along the rows) and tile labels from scratch (after the first pass). */
+        /** Centre sums (run by run along the rows) and tile labels from the current labels. */
         void sumAllTiles() {
+            Arrays.fill(count, 0);
+            Arrays.fill(sumY, 0);
+            Arrays.fill(sumX, 0);
+            Arrays.fill(sumL, 0);
             for (int y = 0; y < height; y++) {
                 int row = y * width;
                 for (int x = 0; x < width; ) {
@@ -222,7 +283,7 @@ final class FastSlic {
                     long l = 0;
                     int end = x;
                     while (end < width && labels[row + end] == k) {
-                        l += fixed(colour[row + end]);
+                        l += fixedColour[row + end];
                         end++;
                     }
                     long len = end - x;
@@ -389,6 +450,108 @@ final class FastSlic {
             }
         }
 
+        /**
+         * One pass pixel by pixel, for the pass right after the seeds, where most tiles change hands
+         * and the tile bounds of {@link #search} prune little: each pixel starts from its own centre
+         * and tries its block's candidate centres nearest first, stopping once the spatial gap alone
+         * exceeds the best distance (lower index wins ties); sums moved pixel by pixel, tile labels from scratch.
+         */
+        long assignNearestFirst() {
+            int blocksX = (width + BLOCK - 1) / BLOCK, blocksY = (height + BLOCK - 1) / BLOCK, blocks = blocksX * blocksY;
+            int[] start = new int[blocks + 1];
+            for (int k = 0; k < n; k++) {
+                if (dead[k]) continue;
+                for (int by = wy0[k] / BLOCK, byEnd = (wy1[k] - 1) / BLOCK; by <= byEnd; by++) {
+                    for (int bx = wx0[k] / BLOCK, bxEnd = (wx1[k] - 1) / BLOCK; bx <= bxEnd; bx++) start[by * blocksX + bx + 1]++;
+                }
+            }
+            for (int b = 0; b < blocks; b++) start[b + 1] += start[b];
+            int[] fill = Arrays.copyOf(start, blocks);
+            int[] centre = new int[start[blocks]];
+            float[] lowest = new float[start[blocks]];
+            // whether the centre's window leaves out part of the block (only then a pixel needs the window test)
+            boolean[] partial = new boolean[start[blocks]];
+            // the centres' coordinates and colour copied per entry: a block's candidates are then read in sequence
+            float[] ey = new float[start[blocks]], ex = new float[start[blocks]], el = new float[start[blocks]];
+            for (int k = 0; k < n; k++) {
+                if (dead[k]) continue;
+                for (int by = wy0[k] / BLOCK, byEnd = (wy1[k] - 1) / BLOCK; by <= byEnd; by++) {
+                    float gy = gap(cy[k], Math.max(wy0[k], by * BLOCK), Math.min(wy1[k], by * BLOCK + BLOCK));
+                    for (int bx = wx0[k] / BLOCK, bxEnd = (wx1[k] - 1) / BLOCK; bx <= bxEnd; bx++) {
+                        float gx = gap(cx[k], Math.max(wx0[k], bx * BLOCK), Math.min(wx1[k], bx * BLOCK + BLOCK));
+                        int e = fill[by * blocksX + bx]++;
+                        centre[e] = k;
+                        lowest[e] = (gy * gy + gx * gx) * spatialWeight;
+                        partial[e] = wy0[k] > by * BLOCK || wy1[k] < Math.min(height, by * BLOCK + BLOCK)
+                                || wx0[k] > bx * BLOCK || wx1[k] < Math.min(width, bx * BLOCK + BLOCK);
+                    }
+                }
+            }
+            for (int b = 0; b < blocks; b++) { // insertion sort by spatial lower bound
+                for (int i = start[b] + 1; i < start[b + 1]; i++) {
+                    float g = lowest[i];
+                    int k = centre[i], j = i - 1;
+                    boolean part = partial[i];
+                    for (; j >= start[b] && lowest[j] > g; j--) {
+                        lowest[j + 1] = lowest[j];
+                        centre[j + 1] = centre[j];
+                        partial[j + 1] = partial[j];
+                    }
+                    lowest[j + 1] = g;
+                    centre[j + 1] = k;
+                    partial[j + 1] = part;
+                }
+            }
+            for (int e = 0; e < centre.length; e++) {
+                ey[e] = cy[centre[e]];
+                ex[e] = cx[centre[e]];
+                el[e] = cl[centre[e]];
+            }
+            long changed = 0;
+            for (int by = 0; by < blocksY; by++) {
+                int y0 = by * BLOCK, y1 = Math.min(height, y0 + BLOCK);
+                for (int bx = 0; bx < blocksX; bx++) {
+                    int x0 = bx * BLOCK, x1 = Math.min(width, x0 + BLOCK), b = by * blocksX + bx, e0 = start[b], e1 = start[b + 1];
+                    for (int y = y0; y < y1; y++) {
+                        for (int x = x0, i = y * width + x0; x < x1; x++, i++) {
+                            int own = labels[i], bestK = -1;
+                            float v = colour[i], best = Float.POSITIVE_INFINITY;
+                            if (!dead[own] && y >= wy0[own] && y < wy1[own] && x >= wx0[own] && x < wx1[own]) {
+                                float dy = cy[own] - y, dx = cx[own] - x, dl = v - cl[own];
+                                best = (dy * dy + dx * dx) * spatialWeight + dl * dl;
+                                bestK = own;
+                            }
+                            for (int e = e0; e < e1 && lowest[e] <= best; e++) {
+                                int k = centre[e];
+                                if (k == own || (partial[e] && (y < wy0[k] || y >= wy1[k] || x < wx0[k] || x >= wx1[k]))) continue;
+                                float dy = ey[e] - y, dx = ex[e] - x, dl = v - el[e];
+                                float d = (dy * dy + dx * dx) * spatialWeight + dl * dl;
+                                if (d < best || (d == best && k < bestK)) {
+                                    best = d;
+                                    bestK = k;
+                                }
+                            }
+                            if (bestK >= 0 && bestK != own) { // outside every window: skimage keeps the label
+                                labels[i] = bestK;
+                                changed++;
+                                long f = fixedColour[i];
+                                count[own]--;
+                                sumY[own] -= y;
+                                sumX[own] -= x;
+                                sumL[own] -= f;
+                                count[bestK]++;
+                                sumY[bestK] += y;
+                                sumX[bestK] += x;
+                                sumL[bestK] += f;
+                            }
+                        }
+                    }
+                }
+            }
+            for (int t = 0, tiles = tilesX * tilesY; t < tiles; t++) uniform[t] = uniformLabel(t);
+            return changed;
+        }
+
         /** Saves a tile's labels before its first change in this pass. */
         private void keepPrevious(int t) {
             int ty = t / tilesX, tx = t - ty * tilesX;
@@ -410,7 +573,7 @@ final class FastSlic {
                         int k = labels[i], p = previous[i];
                         if (k == p) continue;
                         changed++;
-                        long v = fixed(colour[i]);
+                        long v = fixedColour[i];
                         count[p]--;
                         sumY[p] -= y;
                         sumX[p] -= x;
@@ -427,6 +590,11 @@ final class FastSlic {
             dirtyCount = 0;
             return changed;
         }
+    }
+
+    /** A float's bits as an int that orders like the float (its own inverse); no NaN here. */
+    private static int orderedKey(int bits) {
+        return bits ^ ((bits >> 31) & 0x7FFFFFFF);
     }
 
     private static float gap(float c, int lo, int hi) {

@@ -23,15 +23,17 @@ public final class SlicAblationMain {
         int nSegments = Integer.parseInt(a[1]);
         int repeats = Integer.parseInt(a[2]);
         int side = 512;
+        double stop = FastSlic.CONVERGED_FRACTION;
         Variant[] variants = {
-                new Variant("float32, 10 passes at full size", 10, new FastSlic.Options(0, 9, false)),
-                new Variant("+ stop below 0.5% relabelled", 10, new FastSlic.Options(FastSlic.CONVERGED_FRACTION, 9, false)),
-                new Variant("float32, 9 passes at full size", 9, new FastSlic.Options(0, 8, false)),
-                new Variant("float32, 8 passes at full size", 8, new FastSlic.Options(0, 7, false)),
-                new Variant("1 + 7 half size + 2 full (fast until this change)", 10, new FastSlic.Options(FastSlic.CONVERGED_FRACTION, 2, true)),
-                new Variant("fast: 1 + 8 half size + 1 full", 10, FastSlic.Options.DEFAULT),
-                new Variant("1 + 5 half size + 4 full", 10, new FastSlic.Options(FastSlic.CONVERGED_FRACTION, 4, true)),
-                new Variant("1 + 3 half size + 6 full", 10, new FastSlic.Options(FastSlic.CONVERGED_FRACTION, 6, true)),
+                new Variant("float32, 10 passes at full size", 10, new FastSlic.Options(0, 0, 9, false)),
+                new Variant("+ stop below 0.5% relabelled", 10, new FastSlic.Options(stop, 0, 9, false)),
+                new Variant("float32, 9 passes at full size", 9, new FastSlic.Options(0, 0, 8, false)),
+                new Variant("float32, 8 passes at full size", 8, new FastSlic.Options(0, 0, 7, false)),
+                new Variant("seeds + 8 half size + 1 full (fast until this change)", 10, new FastSlic.Options(stop, 0, 1, true)),
+                new Variant("fast: seeds + 1 full + 7 half size + 1 full", 10, FastSlic.Options.DEFAULT),
+                new Variant("seeds + 1 full + 6 half size + 1 full (9 passes)", 9, FastSlic.Options.DEFAULT),
+                new Variant("seeds + 2 full + 6 half size + 1 full", 10, new FastSlic.Options(stop, 2, 1, true)),
+                new Variant("seeds + 1 full + 5 half size + 3 full", 10, new FastSlic.Options(stop, 1, 3, true)),
         };
         System.out.println("| slice | variant | passes | segments (skimage) | recall sk in ours | recall ours in sk | SLIC ms | exact SLIC ms |");
         System.out.println("|---|---|---|---|---|---|---|---|");
