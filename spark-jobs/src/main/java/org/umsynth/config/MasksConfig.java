@@ -31,9 +31,9 @@ public class MasksConfig extends StageConfig {
     @Setting(value = "reproduce the reference's uint8 truncation of the windowed slice before SLIC")
     public boolean uint8Input = false;
 
-    @Setting(value = "SLIC implementation: fast (default; float32, half-size passes at coarse seed steps; on the bench "
-            + "slices within 10% of scikit-image's segment count and boundary recall >= 0.9, bench/slic/README.md) or exact "
-            + "(scikit-image 0.19.3's labels bit for bit, about 2x slower at 512)")
+    @Setting(value = "SLIC implementation: fast (default; float32, half-size middle passes at coarse seed steps; on the bench "
+            + "slices and noisy phantoms within 10% of scikit-image's segment count and boundary recall >= 0.9, "
+            + "bench/slic/README.md) or exact (scikit-image 0.19.3's labels bit for bit, about 2x slower at 512)")
     public SlicMode slicMode = UmParams.DEFAULT_SLIC_MODE;
 
     @Setting(value = "pictures (HU | UM | edges) written for this many masks when --png is given", min = 0, max = 1000)

@@ -23,7 +23,7 @@ import java.util.Locale;
  *                       exactly as the reference does; false: stay in float (default)
  * @param slicMode       {@link SlicMode#EXACT}: scikit-image's labels bit for bit;
  *                       {@link SlicMode#FAST} (default): within the issue's fidelity targets of
- *                       scikit-image on the bench slices (segment count within 10%, boundary recall
+ *                       scikit-image on the bench slices and noisy phantoms (segment count within 10%, boundary recall
  *                       >= 0.9 both ways; identical labels on the default 256 path), about 2x faster
  *                       than exact at 512 (bench/slic/README.md)
  */
