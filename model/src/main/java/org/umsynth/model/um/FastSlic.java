@@ -38,8 +38,8 @@ final class FastSlic {
     static final double CONVERGED_FRACTION = 0.005;
     /**
      * Full-size passes right after the seeds, before the half-size ones. One: boundary recall
-     * against scikit-image 0.91 or more on every bench slice and noisy phantom (0.86 with none,
-     * 0.96 with two at 1.5 ms more per 512x512 slice; bench/slic/README.md, ablation).
+     * against scikit-image 0.91 or more on every bench slice and noisy phantom (0.86 with none;
+     * 0.98 with two, at ~2 ms more per 512x512 slice; bench/slic/README.md, ablation).
      */
     static final int EARLY_PASSES = 1;
     /**
@@ -531,7 +531,7 @@ final class FastSlic {
                                     bestK = k;
                                 }
                             }
-                            if (bestK >= 0 && bestK != own) { // outside every window: skimage keeps the label
+                            if (bestK >= 0 && bestK != own) { // bestK < 0: outside every window, skimage keeps the label
                                 labels[i] = bestK;
                                 changed++;
                                 long f = fixedColour[i];
