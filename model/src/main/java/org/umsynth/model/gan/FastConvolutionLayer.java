@@ -108,6 +108,10 @@ public class FastConvolutionLayer extends ConvolutionLayer {
         int k = g.columnRows();
         int pixels = g.outH * g.outW;
         INDArray out = mgr.createUninitialized(outType, dataType, new long[] {n, nOut, g.outH, g.outW}, 'c');
+        if (NativeConvolution.use(g, nOut, directMaxOutputs)) {
+            NativeConvolution.forward(g, in, weights, hasBias() ? bias : null, out);
+            return out;
+        }
         if (direct(g, nOut)) {
             convolveDirect(in, g, weights, bias, n, nOut, out);
             return out;
@@ -258,6 +262,16 @@ public class FastConvolutionLayer extends ConvolutionLayer {
         INDArray w2 = ConvBuffers.matrix(weights, nOut, k);
         INDArray epsNext = workspaceMgr.create(ArrayType.ACTIVATION_GRAD, dataType,
                 new long[] {n, g.channels, g.height, g.width}, 'c');
+        if (NativeConvolution.use(g, nOut, directMaxOutputs)) {
+            // the op writes fresh arrays (its weight gradient is computed even when it is not wanted)
+            INDArray dw = Nd4j.createUninitialized(dataType, weights.shape());
+            INDArray db = hasBias() ? Nd4j.createUninitialized(dataType, nOut) : null;
+            NativeConvolution.backward(g, in, weights, hasBias() ? bias : null, delta, epsNext, dw, db);
+            if (weightGrad != null) {
+                weightGrad.assign(dw);
+            }
+            return finishBackprop(delta, weightGrad, epsNext);
+        }
         if (direct(g, nOut)) {
             backpropDirect(in, g, weights, delta, n, nOut, weightGrad, epsNext);
             return finishBackprop(delta, weightGrad, epsNext);

@@ -191,6 +191,41 @@ class FastConvolutionTest {
     }
 
     @Test
+    void libnd4jConvolutionOpsGiveTheSameResult() {
+        // the route the oneDNN build takes for the 7x7 heads, forced on: the default build runs libnd4j's generic ops
+        String saved = NativeConvolution.MODE;
+        NativeConvolution.MODE = "on";
+        try {
+            assertTrue(NativeConvolution.use(new ConvGeometry(16, 70, 70, 7, 7, 1, 1, 0, 0, 64, 64), 3, 4));
+            assertFalse(NativeConvolution.use(new ConvGeometry(16, 70, 70, 7, 7, 1, 1, 0, 0, 64, 64), 16, 4));
+            assertFalse(NativeConvolution.use(new ConvGeometry(16, 9, 9, 4, 4, 1, 1, 2, 2, 10, 10), 1, 4)); // D's last
+            for (int[] c : new int[][] {{7, 1, 0, 0, 1}, {7, 1, 0, 0, 0}, {5, 3, 1, 0, 1}, {5, 1, 2, 0, 2}}) {
+                for (int nOut : new int[] {1, 3}) {
+                    compare(c, 13, 11, nOut);
+                    compare(c, 16, 16, nOut);
+                }
+            }
+            DataType before = Nd4j.dataType();
+            Nd4j.setDefaultDataTypes(DataType.DOUBLE, DataType.DOUBLE);
+            try {
+                int[] c = {7, 1, 0, 0, 1};
+                ComputationGraph g = init(conf(c, true, DataType.DOUBLE, 2, 3, 10, 9));
+                Nd4j.getRandom().setSeed(3);
+                INDArray x = Nd4j.randn(DataType.DOUBLE, 2, 2, 10, 9);
+                INDArray labels = Nd4j.randn(DataType.DOUBLE, g.outputSingle(x).shape());
+                assertTrue(GradientCheckUtil.checkGradients(new GradientCheckUtil.GraphConfig().net(g)
+                        .inputs(new INDArray[] {x}).labels(new INDArray[] {labels}).epsilon(1e-6).maxRelError(1e-3)
+                        .minAbsoluteError(1e-8).print(GradientCheckUtil.PrintMode.FAILURES_ONLY)
+                        .exitOnFirstError(false)), "gradient check through the libnd4j ops");
+            } finally {
+                Nd4j.setDefaultDataTypes(before, before);
+            }
+        } finally {
+            NativeConvolution.MODE = saved;
+        }
+    }
+
+    @Test
     void transposedConvolutionEqualsTheStockLayer() {
         for (int[] c : DECONV_CASES) {
             compareDeconv(c, 7, 5);
