@@ -153,6 +153,13 @@ public class FastConvolutionLayer extends ConvolutionLayer {
             float[] w = ConvBuffers.floatValues(weights);
             float[] b = hasBias() ? ConvBuffers.floatValues(bias) : new float[nOut];
             float[] y = new float[n * outImage];
+            if (FlatConvolution.covers(g)) {
+                for (int i = 0; i < n; i++) {
+                    FlatConvolution.forward(g, x, i * g.imageSize(), w, b, nOut, y, i * outImage);
+                }
+                ConvBuffers.floats(out).put(0, y, 0, y.length);
+                return;
+            }
             float[] image = new float[outImage];
             for (int i = 0; i < n; i++) {
                 for (int o = 0; o < nOut; o++) {
@@ -192,6 +199,14 @@ public class FastConvolutionLayer extends ConvolutionLayer {
             float[] w = ConvBuffers.floatValues(weights);
             float[] d = ConvBuffers.floatValues(delta);
             float[] dx = new float[x.length];
+            if (dw != null && FlatConvolution.covers(g)) {
+                for (int i = 0; i < n; i++) {
+                    FlatConvolution.backward(g, x, dx, i * g.imageSize(), w, nOut, d, i * outImage, dw);
+                }
+                ConvBuffers.floats(epsNext).put(0, dx, 0, dx.length);
+                ConvBuffers.write(dw, weightGrad);
+                return;
+            }
             float[] deltaImage = new float[outImage];
             for (int i = 0; i < n; i++) {
                 System.arraycopy(d, i * outImage, deltaImage, 0, outImage);
