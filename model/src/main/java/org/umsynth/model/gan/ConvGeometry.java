@@ -92,31 +92,31 @@ final class ConvGeometry {
     void im2col(INDArray images, int n, INDArray column, int firstRow, int endRow) {
         int base = n * imageSize();
         if (images.dataType() == DataType.FLOAT) {
-            // the image on the heap and runs bulk-copied into the column: per-element access to direct buffers
-            // (bounds checks, no vectorisation) was the largest single cost of a GAN step
-            float[] img = new float[imageSize()];
-            ConvBuffers.floats(images).get(base, img, 0, img.length);
-            FloatBuffer col = ConvBuffers.floats(column);
-            float[] run = new float[outW];
-            float[] zeros = new float[outW];
+            // image and column on the heap (reused scratch arrays), runs copied with System.arraycopy, one bulk copy
+            // into the column matrix: per-run puts into the direct buffer and fresh arrays per call cost more
+            int size = imageSize();
+            float[] img = Scratch.floats(Scratch.IMAGE, size);
+            ConvBuffers.floats(images).get(base, img, 0, size);
+            int total = columnRows() * (endRow - firstRow) * outW;
+            float[] col = Scratch.floats(Scratch.COLUMN, total);
             traverse(firstRow, endRow, new Runs() {
                 @Override
                 public void inside(int c, int i, int length, int stride) {
                     if (stride == 1) {
-                        col.put(c, img, i, length);
+                        System.arraycopy(img, i, col, c, length);
                     } else {
                         for (int k = 0, from = i; k < length; k++, from += stride) {
-                            run[k] = img[from];
+                            col[c + k] = img[from];
                         }
-                        col.put(c, run, 0, length);
                     }
                 }
 
                 @Override
                 public void outside(int c, int length) {
-                    col.put(c, zeros, 0, length);
+                    java.util.Arrays.fill(col, c, c + length, 0f);
                 }
             });
+            ConvBuffers.floats(column).put(0, col, 0, total);
         } else {
             DoubleBuffer img = ConvBuffers.doubles(images);
             DoubleBuffer col = ConvBuffers.doubles(column);
@@ -143,23 +143,24 @@ final class ConvGeometry {
         int base = n * imageSize();
         if (images.dataType() == DataType.FLOAT) {
             FloatBuffer target = ConvBuffers.floats(images);
-            float[] img = new float[imageSize()];
-            target.get(base, img, 0, img.length);
-            FloatBuffer col = ConvBuffers.floats(column);
-            float[] run = new float[outW];
+            int size = imageSize();
+            float[] img = Scratch.floats(Scratch.IMAGE, size);
+            target.get(base, img, 0, size);
+            int total = columnRows() * (endRow - firstRow) * outW;
+            float[] col = Scratch.floats(Scratch.COLUMN, total);
+            ConvBuffers.floats(column).get(0, col, 0, total);
             traverse(firstRow, endRow, new Runs() {
                 @Override
                 public void inside(int c, int i, int length, int stride) {
-                    col.get(c, run, 0, length);
                     for (int k = 0, to = i; k < length; k++, to += stride) {
-                        img[to] += run[k];
+                        img[to] += col[c + k];
                     }
                 }
 
                 @Override
                 public void outside(int c, int length) {}
             });
-            target.put(base, img, 0, img.length);
+            target.put(base, img, 0, size);
         } else {
             DoubleBuffer img = ConvBuffers.doubles(images);
             DoubleBuffer col = ConvBuffers.doubles(column);

@@ -149,15 +149,16 @@ public class FastConvolutionLayer extends ConvolutionLayer {
         int plane = g.outH * g.outW;
         int outImage = nOut * plane;
         if (dataType == DataType.FLOAT) {
-            float[] x = ConvBuffers.floatValues(in);
+            float[] x = ConvBuffers.floatValues(in, Scratch.IN);
             float[] w = ConvBuffers.floatValues(weights);
             float[] b = hasBias() ? ConvBuffers.floatValues(bias) : new float[nOut];
-            float[] y = new float[n * outImage];
+            int total = n * outImage;
+            float[] y = Scratch.floats(Scratch.OUT, total); // every image written below
             if (FlatConvolution.covers(g)) {
                 for (int i = 0; i < n; i++) {
                     FlatConvolution.forward(g, x, i * g.imageSize(), w, b, nOut, y, i * outImage);
                 }
-                ConvBuffers.floats(out).put(0, y, 0, y.length);
+                ConvBuffers.floats(out).put(0, y, 0, total);
                 return;
             }
             float[] image = new float[outImage];
@@ -168,7 +169,7 @@ public class FastConvolutionLayer extends ConvolutionLayer {
                 DirectConvolution.forward(g, x, i * g.imageSize(), w, nOut, image);
                 System.arraycopy(image, 0, y, i * outImage, outImage);
             }
-            ConvBuffers.floats(out).put(0, y, 0, y.length);
+            ConvBuffers.floats(out).put(0, y, 0, total);
         } else {
             double[] x = ConvBuffers.read(in);
             double[] w = ConvBuffers.read(weights);
@@ -195,18 +196,20 @@ public class FastConvolutionLayer extends ConvolutionLayer {
         int outImage = nOut * g.outH * g.outW;
         double[] dw = weightGrad == null ? null : new double[Math.toIntExact(weights.length())];
         if (dataType == DataType.FLOAT) {
-            float[] x = ConvBuffers.floatValues(in);
+            float[] x = ConvBuffers.floatValues(in, Scratch.IN);
             float[] w = ConvBuffers.floatValues(weights);
-            float[] d = ConvBuffers.floatValues(delta);
-            float[] dx = new float[x.length];
+            float[] d = ConvBuffers.floatValues(delta, Scratch.GRAD);
+            int inputLength = n * g.imageSize();
+            float[] dx = Scratch.floats(Scratch.INPUT_GRAD, inputLength);
             if (dw != null && FlatConvolution.covers(g)) {
-                for (int i = 0; i < n; i++) {
+                for (int i = 0; i < n; i++) { // overwrites every image's input gradient
                     FlatConvolution.backward(g, x, dx, i * g.imageSize(), w, nOut, d, i * outImage, dw);
                 }
-                ConvBuffers.floats(epsNext).put(0, dx, 0, dx.length);
+                ConvBuffers.floats(epsNext).put(0, dx, 0, inputLength);
                 ConvBuffers.write(dw, weightGrad);
                 return;
             }
+            java.util.Arrays.fill(dx, 0, inputLength, 0f); // the row loops accumulate
             float[] deltaImage = new float[outImage];
             for (int i = 0; i < n; i++) {
                 System.arraycopy(d, i * outImage, deltaImage, 0, outImage);
@@ -216,7 +219,7 @@ public class FastConvolutionLayer extends ConvolutionLayer {
                     DirectConvolution.backward(g, x, dx, i * g.imageSize(), w, nOut, deltaImage, dw);
                 }
             }
-            ConvBuffers.floats(epsNext).put(0, dx, 0, dx.length);
+            ConvBuffers.floats(epsNext).put(0, dx, 0, inputLength);
         } else {
             double[] x = ConvBuffers.read(in);
             double[] w = ConvBuffers.read(weights);

@@ -75,11 +75,11 @@ final class FlatConvolution {
             float[] out, int outOffset) {
         int inPlane = g.height * g.width;
         int len = runLength(g);
-        float[][] ext = new float[nOut][len];
+        float[][] ext = Scratch.planes(Scratch.PLANES_OUT, nOut, len);
         for (int o = 0; o < nOut; o++) {
-            java.util.Arrays.fill(ext[o], bias[o]);
+            java.util.Arrays.fill(ext[o], 0, len, bias[o]);
         }
-        float[] run = new float[len];
+        float[] run = Scratch.floats(Scratch.RUN, len);
         for (int ci = 0; ci < g.channels; ci++) {
             for (int ky = 0; ky < g.kernelH; ky++) {
                 for (int kx = 0; kx < g.kernelW; kx++) {
@@ -109,13 +109,14 @@ final class FlatConvolution {
         int lead = (g.kernelH - 1) * g.width + g.kernelW - 1;
         int plane = g.outH * g.outW;
         // output gradient at row stride width, zeros beyond outW, behind `lead` zeros; long enough for every gather
-        float[][] padded = new float[nOut][lead + inPlane];
+        float[][] padded = Scratch.planes(Scratch.PLANES_DELTA, nOut, lead + inPlane);
         for (int o = 0; o < nOut; o++) {
+            java.util.Arrays.fill(padded[o], 0, lead + inPlane, 0f);
             for (int oy = 0; oy < g.outH; oy++) {
                 System.arraycopy(delta, deltaOffset + o * plane + oy * g.outW, padded[o], lead + oy * g.width, g.outW);
             }
         }
-        float[] run = new float[Math.max(len, inPlane)];
+        float[] run = Scratch.floats(Scratch.RUN, Math.max(len, inPlane));
         for (int ci = 0; ci < g.channels; ci++) {
             for (int ky = 0; ky < g.kernelH; ky++) {
                 for (int kx = 0; kx < g.kernelW; kx++) {
@@ -126,7 +127,10 @@ final class FlatConvolution {
                 }
             }
         }
-        float[][] dx = new float[g.channels][inPlane];
+        float[][] dx = Scratch.planes(Scratch.PLANES_INPUT_GRAD, g.channels, inPlane);
+        for (int ci = 0; ci < g.channels; ci++) {
+            java.util.Arrays.fill(dx[ci], 0, inPlane, 0f);
+        }
         for (int o = 0; o < nOut; o++) {
             for (int ky = 0; ky < g.kernelH; ky++) {
                 for (int kx = 0; kx < g.kernelW; kx++) {
