@@ -11,6 +11,7 @@ package org.umsynth.model.gan;
  * loop over arrays indexed from 0 (~0.08 ns per element including a copy). So every shifted input run is first
  * copied ({@code System.arraycopy}) into a scratch array and every output / gradient plane is its own array. The
  * weight gradient is a dot product per weight (float sums in eight independent chains, added in double).
+ * Multiply-adds use {@code Math.fma} (one instruction with FMA hardware; 2-4% of a 128x128 step).
  *
  * <p>The input gradient is computed as a gather: {@code dx[q] = sum w[ky][kx] * dPad[Z + q - ky * width - kx]}, with
  * the output gradient laid out at row stride {@code width} (zeros beyond {@code outW}) behind {@code Z = (kH - 1) *
@@ -35,7 +36,7 @@ final class FlatConvolution {
 
     private static void axpy(float[] y, float w, float[] x, int len) {
         for (int p = 0; p < len; p++) {
-            y[p] += w * x[p];
+            y[p] = Math.fma(w, x[p], y[p]);
         }
     }
 
@@ -51,14 +52,14 @@ final class FlatConvolution {
         int p = 0;
         for (; p + 8 <= len; p += 8) {
             int q = aOffset + p;
-            s0 += a[q] * b[p];
-            s1 += a[q + 1] * b[p + 1];
-            s2 += a[q + 2] * b[p + 2];
-            s3 += a[q + 3] * b[p + 3];
-            s4 += a[q + 4] * b[p + 4];
-            s5 += a[q + 5] * b[p + 5];
-            s6 += a[q + 6] * b[p + 6];
-            s7 += a[q + 7] * b[p + 7];
+            s0 = Math.fma(a[q], b[p], s0);
+            s1 = Math.fma(a[q + 1], b[p + 1], s1);
+            s2 = Math.fma(a[q + 2], b[p + 2], s2);
+            s3 = Math.fma(a[q + 3], b[p + 3], s3);
+            s4 = Math.fma(a[q + 4], b[p + 4], s4);
+            s5 = Math.fma(a[q + 5], b[p + 5], s5);
+            s6 = Math.fma(a[q + 6], b[p + 6], s6);
+            s7 = Math.fma(a[q + 7], b[p + 7], s7);
         }
         double s = (double) s0 + s1 + s2 + s3 + s4 + s5 + s6 + s7;
         for (; p < len; p++) {
