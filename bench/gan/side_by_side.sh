@@ -6,6 +6,7 @@
 #   bench/gan/side_by_side.sh                 # threads 1 and 2, 3 warm-up + 8 timed steps
 #   THREADS="1" WARMUP=2 STEPS=5 bench/gan/side_by_side.sh
 #   LAYERS=fast THREADS=1 bench/gan/side_by_side.sh   # only the default (fast) DL4J layers
+#   PROFILE=onednn LAYERS="fast samediff" THREADS=1 bench/gan/side_by_side.sh   # ND4J's oneDNN (AVX2) build
 #
 # Run from anywhere inside the repository; Maven runs offline (-o). The raw output goes to $LOG.
 set -euo pipefail  # pipefail: a failing mvn inside a pipe still stops the script
@@ -14,7 +15,21 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 THREADS="${THREADS:-1 2}"
 # DL4J layer sets: "fast" (the default FastConvolution / FastInstanceNorm / FastReflectionPad2D) and "stock"
 # (GanProfile.stockLayers: DL4J's ConvolutionLayer and the SameDiff norm / padding layers)
+# "samediff": GanProfile.sameDiffConvolutions (libnd4j's conv2d op: oneDNN in the oneDNN build), fast other layers
 LAYERS="${LAYERS:-stock fast}"
+# PROFILE=onednn: Maven profile onednn (nd4j-native classifier linux-x86_64-onednn-avx2) and JavaCPP's matching
+# platform extension, for the DL4J side; the default is ND4J's plain linux-x86_64 build
+PROFILE="${PROFILE:-default}"
+# NATIVE_CONV (umsynth.nativeConvolutions): auto (default: the 7x7 heads through libnd4j's conv2d ops in the oneDNN
+# build only), on, off
+NATIVE_CONV="${NATIVE_CONV:-auto}"
+MVN_PROFILE=()
+LABEL_SUFFIX=""
+case "$PROFILE" in
+    default) ;;
+    onednn) MVN_PROFILE=(-Ponednn -Dorg.bytedeco.javacpp.platform.extension=-onednn-avx2); LABEL_SUFFIX="+onednn" ;;
+    *) echo "PROFILE must be default or onednn, not $PROFILE" >&2; exit 1 ;;
+esac
 WARMUP="${WARMUP:-3}"
 STEPS="${STEPS:-8}"
 PYTHON="${PYTHON:-/usr/bin/python3}"
@@ -38,6 +53,7 @@ echo "log: $LOG" >&2
     echo "date: $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
     echo "host: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
     echo "OMP_WAIT_POLICY: $OMP_WAIT_POLICY"
+    echo "ND4J build (PROFILE): $PROFILE, NATIVE_CONV: $NATIVE_CONV"
     echo "torch: $("$PYTHON" -c 'import torch; print(torch.__version__)')"
     echo "load at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 } | tee "$LOG"
@@ -51,15 +67,18 @@ for t in $THREADS; do
     for layers in $LAYERS; do
         echo "DL4J ($layers layers), OMP_NUM_THREADS=$t" >&2
         stock=false; [ "$layers" = stock ] && stock=true
+        samediff=false; [ "$layers" = samediff ] && samediff=true
         # surefire:test runs the classes compiled above without another compile pass
-        OMP_NUM_THREADS="$t" mvn -B -o -Dstyle.color=never -pl model surefire:test -Dumsynth.bench=true \
-            -Dumsynth.bench.warmup="$WARMUP" -Dumsynth.bench.steps="$STEPS" -Dumsynth.bench.stock="$stock" \
+        OMP_NUM_THREADS="$t" mvn -B -o -Dstyle.color=never "${MVN_PROFILE[@]}" -pl model surefire:test \
+            -Dumsynth.bench=true -Dumsynth.bench.warmup="$WARMUP" -Dumsynth.bench.steps="$STEPS" \
+            -Dumsynth.bench.stock="$stock" -Dumsynth.bench.sameDiff="$samediff" \
+            -Dumsynth.nativeConvolutions="$NATIVE_CONV" \
             -Dtest='GanStepBenchmarkTest#stepTimes' -Dsurefire.failIfNoSpecifiedTests=false \
             > "$LOG.dl4j.$t" 2>&1 || { cat "$LOG.dl4j.$t" >>"$LOG"; echo "DL4J bench failed, see $LOG" >&2; exit 1; }
         if ! grep -q '^BENCH' "$LOG.dl4j.$t"; then
             cat "$LOG.dl4j.$t" >>"$LOG"; echo "DL4J bench printed no BENCH line (test skipped?), see $LOG" >&2; exit 1
         fi
-        grep '^BENCH' "$LOG.dl4j.$t" | sed "s/^/threads=$t layers=$layers /" | tee -a "$LOG"
+        grep '^BENCH' "$LOG.dl4j.$t" | sed "s/^/threads=$t layers=$layers$LABEL_SUFFIX /" | tee -a "$LOG"
         rm -f "$LOG.dl4j.$t"
     done
     echo "PyTorch, OMP_NUM_THREADS=$t" >&2
@@ -72,7 +91,7 @@ echo "load at end: $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$LOG"
 
 echo
 awk '
-    /threads=[0-9]+ layers=[a-z]+ BENCH / {
+    /threads=[0-9]+ layers=[a-z+]+ BENCH / {
         t = substr($1, 9); l = substr($2, 8); split($4, r, "x"); side = r[1]; k = t SUBSEP side SUBSEP l
         for (i = 1; i <= NF; i++) {
             if ($i == "median") dl[k] = $(i + 1)

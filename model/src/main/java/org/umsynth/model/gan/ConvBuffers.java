@@ -67,6 +67,15 @@ final class ConvBuffers {
         return v;
     }
 
+    /** The values of a float array, c order, in scratch array {@code slot} ({@link Scratch}: may be longer). */
+    static float[] floatValues(INDArray a, int slot) {
+        INDArray c = isContiguousC(a) ? a : a.dup('c');
+        int n = Math.toIntExact(c.length());
+        float[] v = Scratch.floats(slot, n);
+        floats(c).get(0, v, 0, n);
+        return v;
+    }
+
     /** The values of any float or double array, c order, as doubles. */
     static double[] read(INDArray a) {
         INDArray c = isContiguousC(a) ? a : a.dup('c');

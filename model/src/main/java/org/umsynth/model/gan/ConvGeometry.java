@@ -86,37 +86,88 @@ final class ConvGeometry {
     }
 
     /**
+     * {@link #traverse} written out for float heap arrays (no per-run interface call: the traversal's call site
+     * sees four {@link Runs} classes and does not inline them).
+     */
+    private void im2colFloat(float[] img, float[] col, int firstRow, int endRow) {
+        int blockColumns = (endRow - firstRow) * outW;
+        for (int ci = 0; ci < channels; ci++) {
+            for (int ky = 0; ky < kernelH; ky++) {
+                for (int kx = 0; kx < kernelW; kx++) {
+                    int row = (ci * kernelH + ky) * kernelW + kx;
+                    int lo = Math.max(0, -Math.floorDiv(kx - padLeft, strideW));
+                    int hi = Math.min(outW, Math.floorDiv(width - 1 + padLeft - kx, strideW) + 1);
+                    for (int oy = firstRow; oy < endRow; oy++) {
+                        int c = row * blockColumns + (oy - firstRow) * outW;
+                        int iy = oy * strideH - padTop + ky;
+                        if (iy < 0 || iy >= height || lo >= hi) {
+                            java.util.Arrays.fill(col, c, c + outW, 0f);
+                            continue;
+                        }
+                        for (int x = 0; x < lo; x++) {
+                            col[c + x] = 0f;
+                        }
+                        int from = (ci * height + iy) * width + lo * strideW - padLeft + kx;
+                        if (strideW == 1) {
+                            System.arraycopy(img, from, col, c + lo, hi - lo);
+                        } else {
+                            for (int x = lo; x < hi; x++, from += strideW) {
+                                col[c + x] = img[from];
+                            }
+                        }
+                        for (int x = hi; x < outW; x++) {
+                            col[c + x] = 0f;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /** The adjoint of {@link #im2colFloat}: adds the column matrix into the image. */
+    private void col2imFloat(float[] col, float[] img, int firstRow, int endRow) {
+        int blockColumns = (endRow - firstRow) * outW;
+        for (int ci = 0; ci < channels; ci++) {
+            for (int ky = 0; ky < kernelH; ky++) {
+                for (int kx = 0; kx < kernelW; kx++) {
+                    int row = (ci * kernelH + ky) * kernelW + kx;
+                    int lo = Math.max(0, -Math.floorDiv(kx - padLeft, strideW));
+                    int hi = Math.min(outW, Math.floorDiv(width - 1 + padLeft - kx, strideW) + 1);
+                    if (lo >= hi) {
+                        continue;
+                    }
+                    for (int oy = firstRow; oy < endRow; oy++) {
+                        int iy = oy * strideH - padTop + ky;
+                        if (iy < 0 || iy >= height) {
+                            continue;
+                        }
+                        int c = row * blockColumns + (oy - firstRow) * outW;
+                        int to = (ci * height + iy) * width + lo * strideW - padLeft + kx;
+                        for (int x = lo; x < hi; x++, to += strideW) {
+                            img[to] += col[c + x];
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /**
      * Fills {@code column} ({@code [columnRows, (endRow - firstRow) * outW]}, c order, contiguous) from image
      * {@code n} of {@code images} ({@code [N, channels, height, width]}, c order, contiguous).
      */
     void im2col(INDArray images, int n, INDArray column, int firstRow, int endRow) {
         int base = n * imageSize();
         if (images.dataType() == DataType.FLOAT) {
-            // the image on the heap and runs bulk-copied into the column: per-element access to direct buffers
-            // (bounds checks, no vectorisation) was the largest single cost of a GAN step
-            float[] img = new float[imageSize()];
-            ConvBuffers.floats(images).get(base, img, 0, img.length);
-            FloatBuffer col = ConvBuffers.floats(column);
-            float[] run = new float[outW];
-            float[] zeros = new float[outW];
-            traverse(firstRow, endRow, new Runs() {
-                @Override
-                public void inside(int c, int i, int length, int stride) {
-                    if (stride == 1) {
-                        col.put(c, img, i, length);
-                    } else {
-                        for (int k = 0, from = i; k < length; k++, from += stride) {
-                            run[k] = img[from];
-                        }
-                        col.put(c, run, 0, length);
-                    }
-                }
-
-                @Override
-                public void outside(int c, int length) {
-                    col.put(c, zeros, 0, length);
-                }
-            });
+            // image and column on the heap (reused scratch arrays), runs copied with System.arraycopy, one bulk copy
+            // into the column matrix: per-run puts into the direct buffer and fresh arrays per call cost more
+            int size = imageSize();
+            float[] img = Scratch.floats(Scratch.IMAGE, size);
+            ConvBuffers.floats(images).get(base, img, 0, size);
+            int total = columnRows() * (endRow - firstRow) * outW;
+            float[] col = Scratch.floats(Scratch.COLUMN, total);
+            im2colFloat(img, col, firstRow, endRow);
+            ConvBuffers.floats(column).put(0, col, 0, total);
         } else {
             DoubleBuffer img = ConvBuffers.doubles(images);
             DoubleBuffer col = ConvBuffers.doubles(column);
@@ -143,23 +194,14 @@ final class ConvGeometry {
         int base = n * imageSize();
         if (images.dataType() == DataType.FLOAT) {
             FloatBuffer target = ConvBuffers.floats(images);
-            float[] img = new float[imageSize()];
-            target.get(base, img, 0, img.length);
-            FloatBuffer col = ConvBuffers.floats(column);
-            float[] run = new float[outW];
-            traverse(firstRow, endRow, new Runs() {
-                @Override
-                public void inside(int c, int i, int length, int stride) {
-                    col.get(c, run, 0, length);
-                    for (int k = 0, to = i; k < length; k++, to += stride) {
-                        img[to] += run[k];
-                    }
-                }
-
-                @Override
-                public void outside(int c, int length) {}
-            });
-            target.put(base, img, 0, img.length);
+            int size = imageSize();
+            float[] img = Scratch.floats(Scratch.IMAGE, size);
+            target.get(base, img, 0, size);
+            int total = columnRows() * (endRow - firstRow) * outW;
+            float[] col = Scratch.floats(Scratch.COLUMN, total);
+            ConvBuffers.floats(column).get(0, col, 0, total);
+            col2imFloat(col, img, firstRow, endRow);
+            target.put(base, img, 0, size);
         } else {
             DoubleBuffer img = ConvBuffers.doubles(images);
             DoubleBuffer col = ConvBuffers.doubles(column);

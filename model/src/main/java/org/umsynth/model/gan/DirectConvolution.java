@@ -108,6 +108,72 @@ final class DirectConvolution {
         }
     }
 
+    /** The input gradient alone ({@code imageGrad += dL/dimage}): a frozen layer's backward pass. */
+    static void backwardInput(ConvGeometry g, float[] imageGrad, int imageOffset, float[] weights, int nOut,
+            float[] delta) {
+        int plane = g.outH * g.outW;
+        int inPlane = g.height * g.width;
+        for (int ci = 0; ci < g.channels; ci++) {
+            for (int ky = 0; ky < g.kernelH; ky++) {
+                for (int kx = 0; kx < g.kernelW; kx++) {
+                    int lo = firstColumn(g, kx);
+                    int hi = endColumn(g, kx);
+                    if (lo >= hi) {
+                        continue;
+                    }
+                    int shift = kx - g.padLeft;
+                    for (int oy = 0; oy < g.outH; oy++) {
+                        int iy = inputRow(g, oy, ky);
+                        if (iy < 0 || iy >= g.height) {
+                            continue;
+                        }
+                        int src = imageOffset + ci * inPlane + iy * g.width + shift;
+                        for (int o = 0; o < nOut; o++) {
+                            float w = weights[((o * g.channels + ci) * g.kernelH + ky) * g.kernelW + kx];
+                            int d = o * plane + oy * g.outW;
+                            for (int x = lo; x < hi; x++) {
+                                imageGrad[src + x] += w * delta[d + x];
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /** {@link #backwardInput(ConvGeometry, float[], int, float[], int, float[])} in double. */
+    static void backwardInput(ConvGeometry g, double[] imageGrad, int imageOffset, double[] weights, int nOut,
+            double[] delta) {
+        int plane = g.outH * g.outW;
+        int inPlane = g.height * g.width;
+        for (int ci = 0; ci < g.channels; ci++) {
+            for (int ky = 0; ky < g.kernelH; ky++) {
+                for (int kx = 0; kx < g.kernelW; kx++) {
+                    int lo = firstColumn(g, kx);
+                    int hi = endColumn(g, kx);
+                    if (lo >= hi) {
+                        continue;
+                    }
+                    int shift = kx - g.padLeft;
+                    for (int oy = 0; oy < g.outH; oy++) {
+                        int iy = inputRow(g, oy, ky);
+                        if (iy < 0 || iy >= g.height) {
+                            continue;
+                        }
+                        int src = imageOffset + ci * inPlane + iy * g.width + shift;
+                        for (int o = 0; o < nOut; o++) {
+                            double w = weights[((o * g.channels + ci) * g.kernelH + ky) * g.kernelW + kx];
+                            int d = o * plane + oy * g.outW;
+                            for (int x = lo; x < hi; x++) {
+                                imageGrad[src + x] += w * delta[d + x];
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     /** {@link #forward(ConvGeometry, float[], int, float[], int, float[])} in double. */
     static void forward(ConvGeometry g, double[] image, int imageOffset, double[] weights, int nOut, double[] out) {
         int plane = g.outH * g.outW;

@@ -38,9 +38,22 @@ public class FastConvolutionLayer extends ConvolutionLayer {
     static volatile int directMaxOutputs = 4;
 
     private final transient PreActivation preActivation = new PreActivation();
+    /**
+     * Set by {@link FrozenWithInputGradient}: the wrapper discards the parameter gradients, so backprop computes
+     * only dL/dinput, and the (inference-mode) forward pass of the wrapper keeps its pre-activation for it.
+     */
+    private boolean inputGradientOnly;
 
     public FastConvolutionLayer(NeuralNetConfiguration conf, DataType dataType) {
         super(conf, dataType);
+    }
+
+    void setInputGradientOnly(boolean inputGradientOnly) {
+        this.inputGradientOnly = inputGradientOnly;
+    }
+
+    boolean isInputGradientOnly() {
+        return inputGradientOnly;
     }
 
     private boolean covered() {
@@ -95,6 +108,10 @@ public class FastConvolutionLayer extends ConvolutionLayer {
         int k = g.columnRows();
         int pixels = g.outH * g.outW;
         INDArray out = mgr.createUninitialized(outType, dataType, new long[] {n, nOut, g.outH, g.outW}, 'c');
+        if (NativeConvolution.use(g, nOut, directMaxOutputs)) {
+            NativeConvolution.forward(g, in, weights, hasBias() ? bias : null, out);
+            return out;
+        }
         if (direct(g, nOut)) {
             convolveDirect(in, g, weights, bias, n, nOut, out);
             return out;
@@ -132,10 +149,18 @@ public class FastConvolutionLayer extends ConvolutionLayer {
         int plane = g.outH * g.outW;
         int outImage = nOut * plane;
         if (dataType == DataType.FLOAT) {
-            float[] x = ConvBuffers.floatValues(in);
+            float[] x = ConvBuffers.floatValues(in, Scratch.IN);
             float[] w = ConvBuffers.floatValues(weights);
             float[] b = hasBias() ? ConvBuffers.floatValues(bias) : new float[nOut];
-            float[] y = new float[n * outImage];
+            int total = n * outImage;
+            float[] y = Scratch.floats(Scratch.OUT, total); // every image written below
+            if (FlatConvolution.covers(g)) {
+                for (int i = 0; i < n; i++) {
+                    FlatConvolution.forward(g, x, i * g.imageSize(), w, b, nOut, y, i * outImage);
+                }
+                ConvBuffers.floats(out).put(0, y, 0, total);
+                return;
+            }
             float[] image = new float[outImage];
             for (int i = 0; i < n; i++) {
                 for (int o = 0; o < nOut; o++) {
@@ -144,7 +169,7 @@ public class FastConvolutionLayer extends ConvolutionLayer {
                 DirectConvolution.forward(g, x, i * g.imageSize(), w, nOut, image);
                 System.arraycopy(image, 0, y, i * outImage, outImage);
             }
-            ConvBuffers.floats(out).put(0, y, 0, y.length);
+            ConvBuffers.floats(out).put(0, y, 0, total);
         } else {
             double[] x = ConvBuffers.read(in);
             double[] w = ConvBuffers.read(weights);
@@ -162,22 +187,39 @@ public class FastConvolutionLayer extends ConvolutionLayer {
         }
     }
 
-    /** dL/dW into {@code weightGrad} and dL/dinput into {@code epsNext} (zeroed), by {@link DirectConvolution}. */
+    /**
+     * dL/dW into {@code weightGrad} (unless it is null: input gradient only) and dL/dinput into {@code epsNext}
+     * (zeroed), by {@link DirectConvolution}.
+     */
     private void backpropDirect(INDArray in, ConvGeometry g, INDArray weights, INDArray delta, int n, int nOut,
             INDArray weightGrad, INDArray epsNext) {
         int outImage = nOut * g.outH * g.outW;
-        double[] dw = new double[Math.toIntExact(weights.length())];
+        double[] dw = weightGrad == null ? null : new double[Math.toIntExact(weights.length())];
         if (dataType == DataType.FLOAT) {
-            float[] x = ConvBuffers.floatValues(in);
+            float[] x = ConvBuffers.floatValues(in, Scratch.IN);
             float[] w = ConvBuffers.floatValues(weights);
-            float[] d = ConvBuffers.floatValues(delta);
-            float[] dx = new float[x.length];
+            float[] d = ConvBuffers.floatValues(delta, Scratch.GRAD);
+            int inputLength = n * g.imageSize();
+            float[] dx = Scratch.floats(Scratch.INPUT_GRAD, inputLength);
+            if (dw != null && FlatConvolution.covers(g)) {
+                for (int i = 0; i < n; i++) { // overwrites every image's input gradient
+                    FlatConvolution.backward(g, x, dx, i * g.imageSize(), w, nOut, d, i * outImage, dw);
+                }
+                ConvBuffers.floats(epsNext).put(0, dx, 0, inputLength);
+                ConvBuffers.write(dw, weightGrad);
+                return;
+            }
+            java.util.Arrays.fill(dx, 0, inputLength, 0f); // the row loops accumulate
             float[] deltaImage = new float[outImage];
             for (int i = 0; i < n; i++) {
                 System.arraycopy(d, i * outImage, deltaImage, 0, outImage);
-                DirectConvolution.backward(g, x, dx, i * g.imageSize(), w, nOut, deltaImage, dw);
+                if (dw == null) {
+                    DirectConvolution.backwardInput(g, dx, i * g.imageSize(), w, nOut, deltaImage);
+                } else {
+                    DirectConvolution.backward(g, x, dx, i * g.imageSize(), w, nOut, deltaImage, dw);
+                }
             }
-            ConvBuffers.floats(epsNext).put(0, dx, 0, dx.length);
+            ConvBuffers.floats(epsNext).put(0, dx, 0, inputLength);
         } else {
             double[] x = ConvBuffers.read(in);
             double[] w = ConvBuffers.read(weights);
@@ -186,11 +228,17 @@ public class FastConvolutionLayer extends ConvolutionLayer {
             double[] deltaImage = new double[outImage];
             for (int i = 0; i < n; i++) {
                 System.arraycopy(d, i * outImage, deltaImage, 0, outImage);
-                DirectConvolution.backward(g, x, dx, i * g.imageSize(), w, nOut, deltaImage, dw);
+                if (dw == null) {
+                    DirectConvolution.backwardInput(g, dx, i * g.imageSize(), w, nOut, deltaImage);
+                } else {
+                    DirectConvolution.backward(g, x, dx, i * g.imageSize(), w, nOut, deltaImage, dw);
+                }
             }
             ConvBuffers.doubles(epsNext).put(0, dx, 0, dx.length);
         }
-        ConvBuffers.write(dw, weightGrad);
+        if (dw != null) {
+            ConvBuffers.write(dw, weightGrad);
+        }
     }
 
     @Override
@@ -205,7 +253,8 @@ public class FastConvolutionLayer extends ConvolutionLayer {
         INDArray in = contiguousInput(workspaceMgr, ArrayType.FF_WORKING_MEM);
         ConvGeometry g = geometry(in);
         INDArray z = convolve(in, g, weights, bias, ArrayType.ACTIVATIONS, workspaceMgr);
-        return preActivation.activate(z, layerConf().getActivationFn(), training, input, workspaceMgr);
+        return preActivation.activate(z, layerConf().getActivationFn(), training, training || inputGradientOnly, input,
+                workspaceMgr);
     }
 
     @Override
@@ -226,18 +275,28 @@ public class FastConvolutionLayer extends ConvolutionLayer {
         INDArray delta = preActivation.delta(epsilon, layerConf().getActivationFn(), input,
                 () -> convolve(in, g, weights, bias, ArrayType.BP_WORKING_MEM, workspaceMgr), dataType, workspaceMgr);
 
-        INDArray weightGrad = gradientViews.get(ConvolutionParamInitializer.WEIGHT_KEY);
-        INDArray weightGrad2 = ConvBuffers.matrix(weightGrad, nOut, k);
+        INDArray weightGrad = inputGradientOnly ? null : gradientViews.get(ConvolutionParamInitializer.WEIGHT_KEY);
+        INDArray weightGrad2 = inputGradientOnly ? null : ConvBuffers.matrix(weightGrad, nOut, k);
         INDArray w2 = ConvBuffers.matrix(weights, nOut, k);
         INDArray epsNext = workspaceMgr.create(ArrayType.ACTIVATION_GRAD, dataType,
                 new long[] {n, g.channels, g.height, g.width}, 'c');
+        if (NativeConvolution.use(g, nOut, directMaxOutputs)) {
+            // the op writes fresh arrays (its weight gradient is computed even when it is not wanted)
+            INDArray dw = Nd4j.createUninitialized(dataType, weights.shape());
+            INDArray db = hasBias() ? Nd4j.createUninitialized(dataType, nOut) : null;
+            NativeConvolution.backward(g, in, weights, hasBias() ? bias : null, delta, epsNext, dw, db);
+            if (weightGrad != null) {
+                weightGrad.assign(dw);
+            }
+            return finishBackprop(delta, weightGrad, epsNext);
+        }
         if (direct(g, nOut)) {
             backpropDirect(in, g, weights, delta, n, nOut, weightGrad, epsNext);
             return finishBackprop(delta, weightGrad, epsNext);
         }
         int rows = rowsPerBlock(g);
         long blockColumns = (long) rows * g.outW;
-        INDArray col = workspaceMgr.createUninitialized(ArrayType.BP_WORKING_MEM, dataType,
+        INDArray col = inputGradientOnly ? null : workspaceMgr.createUninitialized(ArrayType.BP_WORKING_MEM, dataType,
                 new long[] {k, blockColumns}, 'c');
         INDArray colGrad = workspaceMgr.createUninitialized(ArrayType.BP_WORKING_MEM, dataType,
                 new long[] {k, blockColumns}, 'c');
@@ -247,14 +306,16 @@ public class FastConvolutionLayer extends ConvolutionLayer {
             for (int r0 = 0; r0 < g.outH; r0 += rows) {
                 int r1 = Math.min(g.outH, r0 + rows);
                 int columns = (r1 - r0) * g.outW;
-                INDArray colBlock = ConvBuffers.block(col, k, columns);
+                INDArray colBlock = inputGradientOnly ? null : ConvBuffers.block(col, k, columns);
                 INDArray colGradBlock = ConvBuffers.block(colGrad, k, columns);
                 INDArray deltaBlock = r1 - r0 == g.outH ? deltaImage
                         : deltaImage.get(NDArrayIndex.all(), NDArrayIndex.interval(r0 * g.outW, r1 * g.outW)).dup('c');
-                g.im2col(in, i, colBlock, r0, r1);
-                // dL/dW [nOut, K] += delta [nOut, P] x col^T [P, K]
-                Nd4j.gemm(deltaBlock, colBlock, weightGrad2, false, true, 1.0, first ? 0.0 : 1.0);
-                first = false;
+                if (!inputGradientOnly) {
+                    g.im2col(in, i, colBlock, r0, r1);
+                    // dL/dW [nOut, K] += delta [nOut, P] x col^T [P, K]
+                    Nd4j.gemm(deltaBlock, colBlock, weightGrad2, false, true, 1.0, first ? 0.0 : 1.0);
+                    first = false;
+                }
                 // dL/dcol [K, P] = W^T [K, nOut] x delta [nOut, P], then scattered back onto the image
                 Nd4j.gemm(w2, deltaBlock, colGradBlock, true, false, 1.0, 0.0);
                 g.col2imAdd(colGradBlock, epsNext, i, r0, r1);
@@ -263,9 +324,14 @@ public class FastConvolutionLayer extends ConvolutionLayer {
         return finishBackprop(delta, weightGrad, epsNext);
     }
 
+    /** {@code weightGrad} null: input gradient only, no parameter gradients in the result. */
     private Pair<Gradient, INDArray> finishBackprop(INDArray delta, INDArray weightGrad, INDArray epsNext) {
-        INDArray biasGrad = gradientViews.get(ConvolutionParamInitializer.BIAS_KEY);
         Gradient gradient = new DefaultGradient();
+        if (weightGrad == null) {
+            weightNoiseParams.clear();
+            return new Pair<>(gradient, backpropDropOutIfPresent(epsNext));
+        }
+        INDArray biasGrad = gradientViews.get(ConvolutionParamInitializer.BIAS_KEY);
         if (layerConf().hasBias()) {
             biasGrad.assign(delta.sum(0, 2, 3).reshape(biasGrad.shape()));
             gradient.setGradientFor(ConvolutionParamInitializer.BIAS_KEY, biasGrad);

@@ -153,10 +153,11 @@ public class FastInstanceNorm extends PlaneLayer {
 
         // float arithmetic per element (vectorised by the JIT), sums per plane in double
         private INDArray activateFloat(LayerWorkspaceMgr mgr) {
-            float[] x = ConvBuffers.floatValues(input);
+            float[] x = ConvBuffers.floatValues(input, Scratch.IN);
+            int n = Math.toIntExact(input.length());
             int plane = Math.toIntExact(input.size(2) * input.size(3));
             double eps = eps();
-            for (int start = 0; start < x.length; start += plane) {
+            for (int start = 0; start < n; start += plane) {
                 double[] m = moments(x, start, plane, eps);
                 float mean = (float) m[0];
                 float inv = (float) m[1];
@@ -165,16 +166,17 @@ public class FastInstanceNorm extends PlaneLayer {
                 }
             }
             INDArray out = newArray(mgr, ArrayType.ACTIVATIONS, input.shape());
-            ConvBuffers.floats(out).put(0, x, 0, x.length);
+            ConvBuffers.floats(out).put(0, x, 0, n);
             return out;
         }
 
         private Pair<Gradient, INDArray> backpropFloat(INDArray epsilon, LayerWorkspaceMgr mgr) {
-            float[] x = ConvBuffers.floatValues(input);
-            float[] dy = ConvBuffers.floatValues(epsilon);
+            float[] x = ConvBuffers.floatValues(input, Scratch.IN);
+            float[] dy = ConvBuffers.floatValues(epsilon, Scratch.GRAD);
+            int n = Math.toIntExact(input.length());
             int plane = Math.toIntExact(input.size(2) * input.size(3));
             double eps = eps();
-            for (int start = 0; start < x.length; start += plane) {
+            for (int start = 0; start < n; start += plane) {
                 double[] m = moments(x, start, plane, eps);
                 float mean = (float) m[0];
                 float inv = (float) m[1];
@@ -193,7 +195,7 @@ public class FastInstanceNorm extends PlaneLayer {
                 }
             }
             INDArray dx = newArray(mgr, ArrayType.ACTIVATION_GRAD, input.shape());
-            ConvBuffers.floats(dx).put(0, dy, 0, dy.length);
+            ConvBuffers.floats(dx).put(0, dy, 0, n);
             return new Pair<>(new DefaultGradient(), dx);
         }
 

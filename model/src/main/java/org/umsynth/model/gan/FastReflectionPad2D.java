@@ -95,8 +95,9 @@ public class FastReflectionPad2D extends PlaneLayer {
             }
             INDArray out = newArray(mgr, ArrayType.ACTIVATIONS, input.size(0), input.size(1), ph, pw);
             if (floatPath()) {
-                float[] x = ConvBuffers.floatValues(input);
-                float[] y = new float[planes * ph * pw];
+                float[] x = ConvBuffers.floatValues(input, Scratch.IN);
+                int n = planes * ph * pw;
+                float[] y = Scratch.floats(Scratch.OUT, n); // every element written below
                 for (int plane = 0; plane < planes; plane++) {
                     for (int i = 0; i < ph; i++) {
                         int from = (plane * h + source(i, p, h)) * w;
@@ -109,7 +110,7 @@ public class FastReflectionPad2D extends PlaneLayer {
                         }
                     }
                 }
-                ConvBuffers.floats(out).put(0, y, 0, y.length);
+                ConvBuffers.floats(out).put(0, y, 0, n);
                 return out;
             }
             double[] x = inputValues();
@@ -142,8 +143,10 @@ public class FastReflectionPad2D extends PlaneLayer {
                 cols[j] = source(j, p, w);
             }
             if (floatPath() && epsilon.dataType() == DataType.FLOAT) {
-                float[] dy = ConvBuffers.floatValues(epsilon);
-                float[] dx = new float[planes * h * w];
+                float[] dy = ConvBuffers.floatValues(epsilon, Scratch.GRAD);
+                int n = planes * h * w;
+                float[] dx = Scratch.floats(Scratch.INPUT_GRAD, n);
+                java.util.Arrays.fill(dx, 0, n, 0f);
                 for (int plane = 0; plane < planes; plane++) {
                     for (int i = 0; i < ph; i++) {
                         int to = (plane * h + source(i, p, h)) * w;
@@ -158,7 +161,7 @@ public class FastReflectionPad2D extends PlaneLayer {
                     }
                 }
                 INDArray out = newArray(mgr, ArrayType.ACTIVATION_GRAD, input.shape());
-                ConvBuffers.floats(out).put(0, dx, 0, dx.length);
+                ConvBuffers.floats(out).put(0, dx, 0, n);
                 return new Pair<>(new DefaultGradient(), out);
             }
             double[] dy = ConvBuffers.read(epsilon);

@@ -120,7 +120,8 @@ public final class GanNetworks {
 
     /**
      * Generator followed by a frozen copy of the discriminator (every D layer with parameters wrapped in
-     * {@link FrozenLayerWithBackprop}): the G phase. Outputs {@value #IMAGE} (L1 vs the real image),
+     * {@link FrozenWithInputGradient}, a {@link FrozenLayerWithBackprop} whose fast layers skip the parameter
+     * gradients it discards): the G phase. Outputs {@value #IMAGE} (L1 vs the real image),
      * {@value #SEGMENTATION} (Dice + CE, masked) and one GAN output per scale (BCE vs 1).
      */
     public static ComputationGraphConfiguration combinedConfiguration(GanProfile p, DataType dataType, long seed) {
@@ -230,7 +231,7 @@ public final class GanNetworks {
     }
 
     private static Layer maybeFrozen(Layer layer, boolean frozen) {
-        return frozen ? new FrozenLayerWithBackprop(layer) : layer;
+        return frozen ? new FrozenWithInputGradient(layer) : layer;
     }
 
     private static String pad(GraphBuilder b, GanProfile p, String name, int padding, String input) {

@@ -10,7 +10,8 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * One process's alternating GAN training (no Spark): a D phase on real vs generated pairs, then a G phase
- * through the combined graph, whose copy of D is frozen ({@code FrozenLayerWithBackprop}) so the GAN loss
+ * through the combined graph, whose copy of D is frozen ({@link FrozenWithInputGradient}, a
+ * {@code FrozenLayerWithBackprop} whose fast layers skip the discarded parameter gradients) so the GAN loss
  * reaches G while D's weights stay put.
  *
  * <p>Ownership of parameters: D's live in {@link #discriminator()}; G's (and G's Adam state) live in

@@ -17,13 +17,18 @@ final class PreActivation {
     private INDArray input;
     private INDArray value;
 
-    /** {@code afn(z)}; in training, a copy of {@code z} is kept for {@link #delta} on {@code input}. */
+    /** {@code afn(z)}; with {@code keep} (training), a copy of {@code z} is kept for {@link #delta} on {@code input}. */
     INDArray activate(INDArray z, IActivation afn, boolean training, INDArray input, LayerWorkspaceMgr mgr) {
+        return activate(z, afn, training, training, input, mgr);
+    }
+
+    INDArray activate(INDArray z, IActivation afn, boolean training, boolean keep, INDArray input,
+            LayerWorkspaceMgr mgr) {
         clear();
         if (afn instanceof ActivationIdentity) {
             return z;
         }
-        if (training) {
+        if (keep) {
             value = mgr.dup(ArrayType.ACTIVATIONS, z); // getActivation may work in place
             this.input = input;
         }

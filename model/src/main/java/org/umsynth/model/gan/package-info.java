@@ -12,9 +12,13 @@
  *   <li>The fast CPU layers the networks use by default ({@code GanProfile.stockLayers} false), same functions
  *       and parameters as DL4J's / the SameDiff ones: {@link org.umsynth.model.gan.FastConvolution} and
  *       {@link org.umsynth.model.gan.FastDeconvolution2D} (Java im2col/col2im in {@code ConvGeometry} + BLAS
- *       sgemm; layers with at most 4 output channels, the 7x7 heads, by {@code DirectConvolution} without a
- *       column matrix), {@link org.umsynth.model.gan.FastInstanceNorm}, {@link org.umsynth.model.gan.FastReflectionPad2D}.
- *       Measured in {@code bench/gan/README.md}: a demo GAN step 4-7x faster than with the stock layers.</li>
+ *       sgemm; layers with at most 4 output channels without a column matrix: the unpadded stride-1 7x7 heads by
+ *       {@code FlatConvolution} (loops C2 vectorises), others by {@code DirectConvolution}, and on ND4J's oneDNN
+ *       build the heads by libnd4j's oneDNN {@code conv2d}, {@code NativeConvolution}),
+ *       {@link org.umsynth.model.gan.FastInstanceNorm}, {@link org.umsynth.model.gan.FastReflectionPad2D};
+ *       per-thread scratch arrays in {@code Scratch}. The combined graph's frozen D is wrapped in
+ *       {@link org.umsynth.model.gan.FrozenWithInputGradient}: its fast layers compute only the input gradient.
+ *       Measured in {@code bench/gan/README.md}: a demo GAN step 7-12x faster than with the stock layers.</li>
  *   <li>Losses: {@link org.umsynth.model.gan.DiceCeLoss} (masked soft Dice + CE) and
  *       {@link org.umsynth.model.gan.PixelMeanLoss} (mean L1 / BCE per example).</li>
  *   <li>{@link org.umsynth.model.gan.GanTrainer}: one alternating step; pseudo-labels and the D-confidence

@@ -191,6 +191,92 @@ class FastConvolutionTest {
     }
 
     @Test
+    void flatAndDirectLoopsAgree() {
+        // FlatConvolution (unpadded stride 1, float) against DirectConvolution's row loops on the same image pair
+        java.util.Random r = new java.util.Random(9);
+        int[][] shapes = {{16, 20, 18, 7, 7, 3}, {3, 9, 11, 3, 5, 4}, {2, 6, 6, 1, 1, 1}, {4, 12, 9, 7, 2, 2}};
+        for (int[] s : shapes) {
+            ConvGeometry g = new ConvGeometry(s[0], s[1], s[2], s[3], s[4], 1, 1, 0, 0, s[1] - s[3] + 1, s[2] - s[4] + 1);
+            int nOut = s[5];
+            assertTrue(FlatConvolution.covers(g));
+            int outImage = nOut * g.outH * g.outW;
+            float[] x = new float[2 * g.imageSize()];
+            float[] w = new float[nOut * g.columnRows()];
+            float[] b = new float[nOut];
+            float[] delta = new float[2 * outImage];
+            for (float[] a : new float[][] {x, w, b, delta}) {
+                for (int i = 0; i < a.length; i++) {
+                    a[i] = (float) r.nextGaussian();
+                }
+            }
+            float[] flat = new float[2 * outImage];
+            float[] flatDx = new float[x.length];
+            double[] flatDw = new double[w.length];
+            float[] direct = new float[2 * outImage];
+            float[] directDx = new float[x.length];
+            double[] directDw = new double[w.length];
+            for (int i = 0; i < 2; i++) {
+                FlatConvolution.forward(g, x, i * g.imageSize(), w, b, nOut, flat, i * outImage);
+                FlatConvolution.backward(g, x, flatDx, i * g.imageSize(), w, nOut, delta, i * outImage, flatDw);
+                float[] image = new float[outImage];
+                for (int o = 0; o < nOut; o++) {
+                    java.util.Arrays.fill(image, o * g.outH * g.outW, (o + 1) * g.outH * g.outW, b[o]);
+                }
+                DirectConvolution.forward(g, x, i * g.imageSize(), w, nOut, image);
+                System.arraycopy(image, 0, direct, i * outImage, outImage);
+                DirectConvolution.backward(g, x, directDx, i * g.imageSize(), w, nOut,
+                        java.util.Arrays.copyOfRange(delta, i * outImage, (i + 1) * outImage), directDw);
+            }
+            String name = java.util.Arrays.toString(s);
+            for (int i = 0; i < flat.length; i++) {
+                assertEquals(direct[i], flat[i], 1e-4 * (1 + Math.abs(direct[i])), "output " + name);
+            }
+            for (int i = 0; i < x.length; i++) {
+                assertEquals(directDx[i], flatDx[i], 1e-4 * (1 + Math.abs(directDx[i])), "input gradient " + name);
+            }
+            for (int i = 0; i < w.length; i++) {
+                assertEquals(directDw[i], flatDw[i], 1e-4 * (1 + Math.abs(directDw[i])), "weight gradient " + name);
+            }
+        }
+        assertFalse(FlatConvolution.covers(new ConvGeometry(16, 9, 9, 4, 4, 1, 1, 2, 2, 10, 10)));
+    }
+
+    @Test
+    void libnd4jConvolutionOpsGiveTheSameResult() {
+        // the route the oneDNN build takes for the 7x7 heads, forced on: the default build runs libnd4j's generic ops
+        String saved = NativeConvolution.MODE;
+        NativeConvolution.MODE = "on";
+        try {
+            assertTrue(NativeConvolution.use(new ConvGeometry(16, 70, 70, 7, 7, 1, 1, 0, 0, 64, 64), 3, 4));
+            assertFalse(NativeConvolution.use(new ConvGeometry(16, 70, 70, 7, 7, 1, 1, 0, 0, 64, 64), 16, 4));
+            assertFalse(NativeConvolution.use(new ConvGeometry(16, 9, 9, 4, 4, 1, 1, 2, 2, 10, 10), 1, 4)); // D's last
+            for (int[] c : new int[][] {{7, 1, 0, 0, 1}, {7, 1, 0, 0, 0}, {5, 3, 1, 0, 1}, {5, 1, 2, 0, 2}}) {
+                for (int nOut : new int[] {1, 3}) {
+                    compare(c, 13, 11, nOut);
+                    compare(c, 16, 16, nOut);
+                }
+            }
+            DataType before = Nd4j.dataType();
+            Nd4j.setDefaultDataTypes(DataType.DOUBLE, DataType.DOUBLE);
+            try {
+                int[] c = {7, 1, 0, 0, 1};
+                ComputationGraph g = init(conf(c, true, DataType.DOUBLE, 2, 3, 10, 9));
+                Nd4j.getRandom().setSeed(3);
+                INDArray x = Nd4j.randn(DataType.DOUBLE, 2, 2, 10, 9);
+                INDArray labels = Nd4j.randn(DataType.DOUBLE, g.outputSingle(x).shape());
+                assertTrue(GradientCheckUtil.checkGradients(new GradientCheckUtil.GraphConfig().net(g)
+                        .inputs(new INDArray[] {x}).labels(new INDArray[] {labels}).epsilon(1e-6).maxRelError(1e-3)
+                        .minAbsoluteError(1e-8).print(GradientCheckUtil.PrintMode.FAILURES_ONLY)
+                        .exitOnFirstError(false)), "gradient check through the libnd4j ops");
+            } finally {
+                Nd4j.setDefaultDataTypes(before, before);
+            }
+        } finally {
+            NativeConvolution.MODE = saved;
+        }
+    }
+
+    @Test
     void transposedConvolutionEqualsTheStockLayer() {
         for (int[] c : DECONV_CASES) {
             compareDeconv(c, 7, 5);

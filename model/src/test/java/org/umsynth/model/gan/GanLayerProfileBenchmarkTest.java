@@ -30,7 +30,8 @@ class GanLayerProfileBenchmarkTest {
         int side = Integer.getInteger("umsynth.bench.side", 64);
         int reps = Integer.getInteger("umsynth.bench.reps", 5);
         GanProfile p = GanProfile.demo().withResolution(side)
-                .withStockLayers(Boolean.getBoolean("umsynth.bench.stock"));
+                .withStockLayers(Boolean.getBoolean("umsynth.bench.stock"))
+                        .withSameDiffConvolutions(Boolean.getBoolean("umsynth.bench.sameDiff"));
         ComputationGraph g = GanNetworks.combined(p, 1);
         g.initGradientsView();
         INDArray x = Nd4j.rand(DataType.FLOAT, 2, p.inputChannels(), side, side);
@@ -82,7 +83,9 @@ class GanLayerProfileBenchmarkTest {
             System.out.printf("TYPE %-28s x%2.0f fwd %8.2f bwd %8.2f total %8.2f ms%n", e.getKey(), t[2], t[0], t[1],
                     t[0] + t[1]);
         }
-        System.out.printf("TYPE sum %.1f ms (side %d, %s convolutions, OMP_NUM_THREADS=%s)%n", total, side,
-                p.stockLayers() ? "stock" : "fast", System.getenv("OMP_NUM_THREADS"));
+        System.out.printf("TYPE sum %.1f ms (side %d, %s convolutions, OMP_NUM_THREADS=%s, oneDNN build %s, "
+                + "umsynth.nativeConvolutions %s)%n", total, side,
+                p.sameDiffConvolutions() ? "samediff" : p.stockLayers() ? "stock" : "fast", System.getenv("OMP_NUM_THREADS"),
+                NativeConvolution.oneDnnBuild(), NativeConvolution.MODE);
     }
 }

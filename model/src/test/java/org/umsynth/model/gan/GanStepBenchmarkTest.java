@@ -34,7 +34,8 @@ class GanStepBenchmarkTest {
                 .mapToInt(v -> Integer.parseInt(v.trim())).toArray();
         for (int side : sides) {
             GanProfile p = GanProfile.demo().withResolution(side)
-                    .withStockLayers(Boolean.getBoolean("umsynth.bench.stock"));
+                    .withStockLayers(Boolean.getBoolean("umsynth.bench.stock"))
+                            .withSameDiffConvolutions(Boolean.getBoolean("umsynth.bench.sameDiff"));
             GanTrainer t = new GanTrainer(p, 1);
             Random r = new Random(1);
             GanTrainer.Batch b = GanTrainerTest.batch(p, List.of(GanTrainerTest.phantom(side, r),
@@ -62,10 +63,11 @@ class GanStepBenchmarkTest {
             ms.sort(Double::compare);
             System.out.printf("BENCH %dx%d demo (ngf %d, %d down, %d blocks) batch 2, OMP_NUM_THREADS=%s: "
                     + "median %.0f ms/step (min %.0f, max %.0f); mean G.output %.0f, D fit %.0f, combined fit %.0f"
-                    + "; G %d params, D %d params; convolutions %s%n", side, side, p.ngf(), p.downsamplings(), p.residualBlocks(),
+                    + "; G %d params, D %d params; convolutions %s; oneDNN build %s (heads via libnd4j ops: %s)%n", side, side, p.ngf(), p.downsamplings(), p.residualBlocks(),
                     System.getenv("OMP_NUM_THREADS"), ms.get(ms.size() / 2), ms.get(0), ms.get(ms.size() - 1),
                     gen / steps, dis / steps, comb / steps, t.generator().numParams(), t.discriminator().numParams(),
-                    p.stockLayers() ? "stock" : "fast");
+                    p.sameDiffConvolutions() ? "samediff" : p.stockLayers() ? "stock" : "fast",
+                    NativeConvolution.oneDnnBuild(), NativeConvolution.MODE);
         }
     }
 
