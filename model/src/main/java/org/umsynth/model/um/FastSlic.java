@@ -534,15 +534,7 @@ final class FastSlic {
                             if (bestK >= 0 && bestK != own) { // bestK < 0: outside every window, skimage keeps the label
                                 labels[i] = bestK;
                                 changed++;
-                                long f = fixedColour[i];
-                                count[own]--;
-                                sumY[own] -= y;
-                                sumX[own] -= x;
-                                sumL[own] -= f;
-                                count[bestK]++;
-                                sumY[bestK] += y;
-                                sumX[bestK] += x;
-                                sumL[bestK] += f;
+                                move(i, y, x, own, bestK);
                             }
                         }
                     }
@@ -550,6 +542,19 @@ final class FastSlic {
             }
             for (int t = 0, tiles = tilesX * tilesY; t < tiles; t++) uniform[t] = uniformLabel(t);
             return changed;
+        }
+
+        /** Moves pixel {@code i} at (y, x) from centre {@code from}'s sums to centre {@code to}'s. */
+        private void move(int i, int y, int x, int from, int to) {
+            long v = fixedColour[i];
+            count[from]--;
+            sumY[from] -= y;
+            sumX[from] -= x;
+            sumL[from] -= v;
+            count[to]++;
+            sumY[to] += y;
+            sumX[to] += x;
+            sumL[to] += v;
         }
 
         /** Saves a tile's labels before its first change in this pass. */
@@ -573,15 +578,7 @@ final class FastSlic {
                         int k = labels[i], p = previous[i];
                         if (k == p) continue;
                         changed++;
-                        long v = fixedColour[i];
-                        count[p]--;
-                        sumY[p] -= y;
-                        sumX[p] -= x;
-                        sumL[p] -= v;
-                        count[k]++;
-                        sumY[k] += y;
-                        sumX[k] += x;
-                        sumL[k] += v;
+                        move(i, y, x, p, k);
                     }
                 }
                 dirty[t] = false;
