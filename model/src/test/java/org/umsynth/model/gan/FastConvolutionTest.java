@@ -346,6 +346,70 @@ class FastConvolutionTest {
     }
 
     @Test
+    void unusedInputGradientSkipsOnlyTheInputGradient() {
+        // PatchGAN's 4x4 stride 2 and the stem's 7x7: same output and parameter gradients, zero input gradient (the
+        // 1x1 layer in front then gets a zero weight gradient), flag kept through JSON and clone()
+        for (int[] c : new int[][] {CASES[4], {7, 1, 0, 0, 0}}) {
+            String name = java.util.Arrays.toString(c);
+            ComputationGraph plain = init(conf(c, true, DataType.FLOAT, 5, 6, 17, 15));
+            ComputationGraphConfiguration flaggedConf = conf(new FastConvolution.Builder(c[0], c[0])
+                    .inputGradientUnused(true).stride(c[1], c[1]).padding(c[2], c[2]).nOut(6)
+                    .activation(activation(c[4])).convolutionMode(ConvolutionMode.Truncate).build(),
+                    DataType.FLOAT, 5, 17, 15);
+            for (ComputationGraphConfiguration back : new ComputationGraphConfiguration[] {
+                    ComputationGraphConfiguration.fromJson(flaggedConf.toJson()), flaggedConf.clone()}) {
+                var layer = ((LayerVertex) back.getVertices().get("conv")).getLayerConf().getLayer();
+                assertTrue(((FastConvolution) layer).isInputGradientUnused(), "flag lost " + name);
+            }
+            assertFalse(((FastConvolution) ((LayerVertex) ComputationGraphConfiguration.fromJson(
+                    conf(c, true, DataType.FLOAT, 5, 6, 17, 15).toJson()).getVertices().get("conv")).getLayerConf()
+                    .getLayer()).isInputGradientUnused());
+            ComputationGraph flagged = init(ComputationGraphConfiguration.fromJson(flaggedConf.toJson()));
+            flagged.setParams(plain.params());
+            Nd4j.getRandom().setSeed(3);
+            INDArray x = Nd4j.randn(DataType.FLOAT, 2, 5, 17, 15);
+            INDArray labels = Nd4j.randn(DataType.FLOAT, plain.outputSingle(x).shape());
+            assertEquals(plain.outputSingle(x), flagged.outputSingle(x), "output " + name);
+            Gradient expected = gradient(plain, x, labels);
+            Gradient actual = gradient(flagged, x, labels);
+            for (String key : new String[] {"conv_W", "conv_b"}) {
+                assertEquals(expected.getGradientFor(key), actual.getGradientFor(key), key + " " + name);
+            }
+            assertTrue(expected.getGradientFor("pre_W").amaxNumber().doubleValue() > 1e-3, name);
+            assertEquals(0.0, actual.getGradientFor("pre_W").amaxNumber().doubleValue(), "input gradient " + name);
+            assertEquals(0.0, actual.getGradientFor("pre_b").amaxNumber().doubleValue(), "input gradient " + name);
+        }
+    }
+
+    @Test
+    void ganGraphsFlagTheConvolutionsWhoseInputGradientIsUnused() {
+        GanProfile nano = GanProfile.demo().withSizes(2, 2, 2, 1).withResolution(16);
+        java.util.Set<String> expectedD = java.util.Set.of("d0_conv0", "d1_conv0");
+        assertEquals(expectedD, flagged(GanNetworks.discriminatorConfiguration(nano, DataType.FLOAT, 5)));
+        assertEquals(java.util.Set.of("g_conv0"), flagged(GanNetworks.generatorConfiguration(nano, DataType.FLOAT, 5)));
+        // in the combined graph D's first convolutions pass the GAN gradient on to the generator
+        assertEquals(java.util.Set.of("g_conv0"), flagged(GanNetworks.combinedConfiguration(nano, DataType.FLOAT, 5)));
+    }
+
+    /** Layers (also inside wrappers) with {@link FastConvolution#isInputGradientUnused()}, after a JSON round trip. */
+    private static java.util.Set<String> flagged(ComputationGraphConfiguration conf) {
+        java.util.Set<String> names = new java.util.TreeSet<>();
+        ComputationGraphConfiguration back = ComputationGraphConfiguration.fromJson(conf.toJson());
+        back.getVertices().forEach((name, vertex) -> {
+            if (vertex instanceof LayerVertex lv) {
+                var layer = lv.getLayerConf().getLayer();
+                if (layer instanceof org.deeplearning4j.nn.conf.layers.misc.FrozenLayerWithBackprop frozen) {
+                    layer = frozen.getUnderlying();
+                }
+                if (layer instanceof FastConvolution f && f.isInputGradientUnused()) {
+                    names.add(name);
+                }
+            }
+        });
+        return names;
+    }
+
+    @Test
     void roundTripsThroughJson() {
         ComputationGraphConfiguration conf = conf(CASES[4], true, DataType.FLOAT, 3, 4, 16, 16);
         ComputationGraphConfiguration back = ComputationGraphConfiguration.fromJson(conf.toJson());
