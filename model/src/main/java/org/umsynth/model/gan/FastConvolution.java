@@ -17,29 +17,12 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * Parameters move freely between a stock and a fast layer of the same shape.
  */
 public class FastConvolution extends ConvolutionLayer {
-    /**
-     * The gradient with respect to this layer's input is not needed: the input is a network input, or only
-     * parameter-free layers lie between them (the generator's stem after its reflection padding, the standalone
-     * discriminator's first convolution of each scale). Backprop then skips the column-gradient gemm and col2im and
-     * returns zeros as the input gradient (so the graph's gradient with respect to its input is zero). Absent from
-     * older JSON: false.
-     */
-    private boolean inputGradientUnused;
 
     /** For JSON. */
     public FastConvolution() {}
 
     protected FastConvolution(Builder builder) {
         super(builder);
-        this.inputGradientUnused = builder.inputGradientUnused;
-    }
-
-    public boolean isInputGradientUnused() {
-        return inputGradientUnused;
-    }
-
-    public void setInputGradientUnused(boolean inputGradientUnused) {
-        this.inputGradientUnused = inputGradientUnused;
     }
 
     @Override
@@ -47,7 +30,6 @@ public class FastConvolution extends ConvolutionLayer {
             int layerIndex, INDArray layerParamsView, boolean initializeParams, DataType networkDataType) {
         LayerValidation.assertNInNOutSet("FastConvolution", getLayerName(), layerIndex, getNIn(), getNOut());
         FastConvolutionLayer layer = new FastConvolutionLayer(conf, networkDataType);
-        layer.setInputGradientUnused(inputGradientUnused);
         layer.setListeners(trainingListeners);
         layer.setIndex(layerIndex);
         layer.setParamsViewArray(layerParamsView);
@@ -59,16 +41,8 @@ public class FastConvolution extends ConvolutionLayer {
 
     /** {@code ConvolutionLayer.Builder} (same validation) building a {@link FastConvolution}. */
     public static class Builder extends ConvolutionLayer.Builder {
-        private boolean inputGradientUnused;
-
         public Builder(int... kernelSize) {
             super(kernelSize);
-        }
-
-        /** See {@link FastConvolution#isInputGradientUnused()}. */
-        public Builder inputGradientUnused(boolean unused) {
-            this.inputGradientUnused = unused;
-            return this;
         }
 
         @Override

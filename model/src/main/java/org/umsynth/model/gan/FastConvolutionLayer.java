@@ -43,8 +43,6 @@ public class FastConvolutionLayer extends ConvolutionLayer {
      * only dL/dinput, and the (inference-mode) forward pass of the wrapper keeps its pre-activation for it.
      */
     private boolean inputGradientOnly;
-    /** {@link FastConvolution#isInputGradientUnused()}: backprop returns a zero input gradient. */
-    private boolean inputGradientUnused;
 
     public FastConvolutionLayer(NeuralNetConfiguration conf, DataType dataType) {
         super(conf, dataType);
@@ -56,10 +54,6 @@ public class FastConvolutionLayer extends ConvolutionLayer {
 
     boolean isInputGradientOnly() {
         return inputGradientOnly;
-    }
-
-    void setInputGradientUnused(boolean inputGradientUnused) {
-        this.inputGradientUnused = inputGradientUnused;
     }
 
     private boolean covered() {
@@ -304,9 +298,7 @@ public class FastConvolutionLayer extends ConvolutionLayer {
         long blockColumns = (long) rows * g.outW;
         INDArray col = inputGradientOnly ? null : workspaceMgr.createUninitialized(ArrayType.BP_WORKING_MEM, dataType,
                 new long[] {k, blockColumns}, 'c');
-        // epsNext stays zero when the input gradient is unused (workspaceMgr.create zero-fills it)
-        boolean inputGradient = !inputGradientUnused || inputGradientOnly;
-        INDArray colGrad = !inputGradient ? null : workspaceMgr.createUninitialized(ArrayType.BP_WORKING_MEM, dataType,
+        INDArray colGrad = workspaceMgr.createUninitialized(ArrayType.BP_WORKING_MEM, dataType,
                 new long[] {k, blockColumns}, 'c');
         boolean first = true;
         for (int i = 0; i < n; i++) {
@@ -315,7 +307,7 @@ public class FastConvolutionLayer extends ConvolutionLayer {
                 int r1 = Math.min(g.outH, r0 + rows);
                 int columns = (r1 - r0) * g.outW;
                 INDArray colBlock = inputGradientOnly ? null : ConvBuffers.block(col, k, columns);
-                INDArray colGradBlock = !inputGradient ? null : ConvBuffers.block(colGrad, k, columns);
+                INDArray colGradBlock = ConvBuffers.block(colGrad, k, columns);
                 INDArray deltaBlock = r1 - r0 == g.outH ? deltaImage
                         : deltaImage.get(NDArrayIndex.all(), NDArrayIndex.interval(r0 * g.outW, r1 * g.outW)).dup('c');
                 if (!inputGradientOnly) {
@@ -324,11 +316,9 @@ public class FastConvolutionLayer extends ConvolutionLayer {
                     Nd4j.gemm(deltaBlock, colBlock, weightGrad2, false, true, 1.0, first ? 0.0 : 1.0);
                     first = false;
                 }
-                if (inputGradient) {
-                    // dL/dcol [K, P] = W^T [K, nOut] x delta [nOut, P], then scattered back onto the image
-                    Nd4j.gemm(w2, deltaBlock, colGradBlock, true, false, 1.0, 0.0);
-                    g.col2imAdd(colGradBlock, epsNext, i, r0, r1);
-                }
+                // dL/dcol [K, P] = W^T [K, nOut] x delta [nOut, P], then scattered back onto the image
+                Nd4j.gemm(w2, deltaBlock, colGradBlock, true, false, 1.0, 0.0);
+                g.col2imAdd(colGradBlock, epsNext, i, r0, r1);
             }
         }
         return finishBackprop(delta, weightGrad, epsNext);

@@ -152,10 +152,7 @@ public final class GanNetworks {
 
     private static void addGenerator(GraphBuilder b, GanProfile p, String input) {
         String x = pad(b, p, "g_pad0", 3, input);
-        // the stem reads the padded network input: nothing needs its input gradient
-        b.addLayer("g_conv0", inputGradientUnused(convLayer(p, 7, 1, 0, p.ngf(),
-                Activation.IDENTITY.getActivationFunction())), x);
-        x = "g_conv0";
+        x = conv(b, p, "g_conv0", 7, 1, 0, p.ngf(), x);
         x = normRelu(b, p, "g_conv0", x);
         int channels = p.ngf();
         for (int i = 0; i < p.downsamplings(); i++) {
@@ -208,10 +205,7 @@ public final class GanNetworks {
             String prefix = "d" + s + "_conv";
             int filters = p.ndf();
             String x = scaleInput;
-            Layer first = convLayer(p, 4, 2, 2, filters, new ActivationLReLU(0.2));
-            // standalone D: the first convolution reads the network input (scale 0) or its average pooling; in the
-            // combined graph its input gradient is the generator's GAN gradient
-            b.addLayer(prefix + 0, frozen ? maybeFrozen(first, true) : inputGradientUnused(first), x);
+            b.addLayer(prefix + 0, maybeFrozen(convLayer(p, 4, 2, 2, filters, new ActivationLReLU(0.2)), frozen), x);
             x = prefix + 0;
             for (int l = 1; l <= p.discriminatorLayers(); l++) {
                 filters = Math.min(filters * 2, 512);
@@ -234,14 +228,6 @@ public final class GanNetworks {
             outputs.add(out);
         }
         return outputs;
-    }
-
-    /** Flags a {@link FastConvolution} whose input gradient no layer needs (other layers are returned as they are). */
-    private static Layer inputGradientUnused(Layer layer) {
-        if (layer instanceof FastConvolution fast) {
-            fast.setInputGradientUnused(true);
-        }
-        return layer;
     }
 
     private static Layer maybeFrozen(Layer layer, boolean frozen) {
