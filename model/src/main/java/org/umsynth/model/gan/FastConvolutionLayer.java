@@ -127,7 +127,7 @@ public class FastConvolutionLayer extends ConvolutionLayer {
                 INDArray colBlock = ConvBuffers.block(col, k, (end - first) * g.outW);
                 g.im2col(in, i, colBlock, first, end);
                 if (end - first == g.outH) {
-                    Nd4j.gemm(w2, colBlock, outImage, false, false, 1.0, 0.0);
+                    Blas.gemm(w2, colBlock, outImage, false, false, 1.0, 0.0);
                 } else {
                     INDArray part = Nd4j.gemm(w2, colBlock, false, false);
                     outImage.get(NDArrayIndex.all(), NDArrayIndex.interval(first * g.outW, end * g.outW)).assign(part);
@@ -313,11 +313,11 @@ public class FastConvolutionLayer extends ConvolutionLayer {
                 if (!inputGradientOnly) {
                     g.im2col(in, i, colBlock, r0, r1);
                     // dL/dW [nOut, K] += delta [nOut, P] x col^T [P, K]
-                    Nd4j.gemm(deltaBlock, colBlock, weightGrad2, false, true, 1.0, first ? 0.0 : 1.0);
+                    Blas.gemm(deltaBlock, colBlock, weightGrad2, false, true, 1.0, first ? 0.0 : 1.0);
                     first = false;
                 }
                 // dL/dcol [K, P] = W^T [K, nOut] x delta [nOut, P], then scattered back onto the image
-                Nd4j.gemm(w2, deltaBlock, colGradBlock, true, false, 1.0, 0.0);
+                Blas.gemm(w2, deltaBlock, colGradBlock, true, false, 1.0, 0.0);
                 g.col2imAdd(colGradBlock, epsNext, i, r0, r1);
             }
         }
