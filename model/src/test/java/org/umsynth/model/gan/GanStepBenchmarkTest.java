@@ -35,8 +35,8 @@ class GanStepBenchmarkTest {
         // the parent pom gives every surefire fork OMP_NUM_THREADS=1: umsynth.bench.threads sets ND4J's threads here
         Integer threads = Integer.getInteger("umsynth.bench.threads");
         if (threads != null) {
+            org.nd4j.linalg.factory.Nd4j.getEnvironment().setMaxThreads(threads); // loads the backend first
             org.nd4j.nativeblas.NativeOpsHolder.getInstance().getDeviceNativeOps().setOmpNumThreads(threads);
-            org.nd4j.linalg.factory.Nd4j.getEnvironment().setMaxThreads(threads);
             org.nd4j.linalg.factory.Nd4j.getEnvironment().setMaxMasterThreads(threads);
             org.nd4j.linalg.factory.Nd4j.factory().blas().setMaxThreads(threads);
         }
