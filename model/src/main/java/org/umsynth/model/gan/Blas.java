@@ -51,6 +51,73 @@ final class Blas {
     }
 
     /**
+     * Whether {@link #gemmAt} / {@link #addRowBias} apply: direct calls enabled, CPU backend, every array float and
+     * contiguous in c order (any rank).
+     */
+    static boolean directFloat(INDArray... arrays) {
+        if (!enabled || !ConvBuffers.hostBackend()) {
+            return false;
+        }
+        for (INDArray x : arrays) {
+            if (x.dataType() != DataType.FLOAT || !ConvBuffers.isContiguousC(x) || x.length() == 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * {@code C = alpha op(A) op(B) + beta C} on row-major matrices stored contiguously inside larger arrays from the
+     * given element offsets: {@code A} is {@code m x k} ({@code k x m} stored when {@code transA}), {@code B} is
+     * {@code k x n} ({@code n x k} when {@code transB}), {@code C} is {@code m x n}. No per-image ND4J views (each
+     * {@code get(point(i)).reshape(..)} costs ~15 us in M2.1). Callers check {@link #directFloat} and the bounds.
+     */
+    static void gemmAt(INDArray a, long aOffset, INDArray b, long bOffset, INDArray c, long cOffset, int m, int n,
+            int k, boolean transA, boolean transB, double alpha, double beta) {
+        check(a, aOffset, (long) m * k);
+        check(b, bOffset, (long) k * n);
+        check(c, cOffset, (long) m * n);
+        openblas_nolapack.cblas_sgemm(openblas_nolapack.CblasRowMajor,
+                transA ? openblas_nolapack.CblasTrans : openblas_nolapack.CblasNoTrans,
+                transB ? openblas_nolapack.CblasTrans : openblas_nolapack.CblasNoTrans, m, n, k, (float) alpha,
+                pointer(a).position(aOffset), Math.max(1, transA ? m : k), pointer(b).position(bOffset),
+                Math.max(1, transB ? k : n), (float) beta, pointer(c).position(cOffset), Math.max(1, n));
+    }
+
+    /**
+     * {@code C[r, :] += bias[r]} for the {@code rows x columns} row-major matrix at {@code cOffset} of {@code c}: a
+     * rank-1 gemm with a ones vector (one BLAS call instead of ND4J's {@code addiColumnVector} op, ~30 us a call).
+     */
+    static void addRowBias(INDArray c, long cOffset, int rows, int columns, INDArray bias) {
+        check(c, cOffset, (long) rows * columns);
+        check(bias, 0, rows);
+        openblas_nolapack.cblas_sgemm(openblas_nolapack.CblasRowMajor, openblas_nolapack.CblasNoTrans,
+                openblas_nolapack.CblasNoTrans, rows, columns, 1, 1f, pointer(bias), 1, ones(columns), columns, 1f,
+                pointer(c).position(cOffset), columns);
+    }
+
+    private static void check(INDArray x, long offset, long length) {
+        if (offset < 0 || offset + length > x.length()) {
+            throw new IndexOutOfBoundsException("elements [" + offset + ", " + (offset + length) + ") of an array of "
+                    + x.length());
+        }
+    }
+
+    /** Per-thread off-heap vector of ones, at least {@code n} long. */
+    private static final ThreadLocal<FloatPointer> ONES = new ThreadLocal<>();
+
+    private static FloatPointer ones(int n) {
+        FloatPointer p = ONES.get();
+        if (p == null || p.capacity() < n) {
+            float[] values = new float[Math.max(n, 1024)];
+            java.util.Arrays.fill(values, 1f);
+            p = new FloatPointer(values);
+            ONES.set(p);
+        }
+        return p;
+    }
+
+    /**
      * The first element of {@code x}. In ND4J 1.0.0-M2.1 a view's {@code data()} is a view buffer whose address
      * already points at the view's first element ({@code INDArray.offset()} is that buffer's offset, while
      * {@code asNioFloat()} starts at the underlying buffer's start): no further offset here.

@@ -46,6 +46,44 @@ class BlasTest {
     }
 
     @Test
+    void gemmAtOffsetsAndRowBiasEqualNd4j() {
+        // per-image products on offsets inside a [3, m, n] array, as the convolution layer runs them
+        Nd4j.getRandom().setSeed(23);
+        int m = 5;
+        int n = 41;
+        int k = 9;
+        INDArray w = offsetView(m, k);
+        INDArray x = Nd4j.rand(DataType.FLOAT, 3, k, n).subi(0.5);
+        INDArray bias = offsetView(1, m);
+        INDArray out = Nd4j.rand(DataType.FLOAT, 3, m, n);
+        for (int i = 0; i < 3; i++) {
+            assertTrue(Blas.directFloat(w, x, out, bias));
+            Blas.gemmAt(w, 0, x, (long) i * k * n, out, (long) i * m * n, m, n, k, false, false, 1.0, 0.0);
+            Blas.addRowBias(out, (long) i * m * n, m, n, bias);
+        }
+        for (int i = 0; i < 3; i++) {
+            INDArray expected = w.mmul(x.get(NDArrayIndex.point(i))).addiColumnVector(bias.reshape(m, 1));
+            double diff = expected.sub(out.get(NDArrayIndex.point(i))).amaxNumber().doubleValue();
+            assertTrue(diff < 1e-5, "image " + i + ": " + diff);
+        }
+        // transposed operands at offsets: W^T x delta_i and delta_i x col^T, accumulated with beta 1
+        INDArray delta = Nd4j.rand(DataType.FLOAT, 3, m, n).subi(0.5);
+        INDArray colGrad = Nd4j.create(DataType.FLOAT, k, n);
+        Blas.gemmAt(w, 0, delta, 2L * m * n, colGrad, 0, k, n, m, true, false, 1.0, 0.0);
+        assertTrue(w.transpose().mmul(delta.get(NDArrayIndex.point(2))).sub(colGrad).amaxNumber().doubleValue() < 1e-5);
+        INDArray col = Nd4j.rand(DataType.FLOAT, k, n);
+        INDArray dw = Nd4j.create(DataType.FLOAT, m, k);
+        INDArray expectedDw = Nd4j.create(DataType.FLOAT, m, k);
+        for (int i = 0; i < 3; i++) {
+            Blas.gemmAt(delta, (long) i * m * n, col, 0, dw, 0, m, k, n, false, true, 1.0, i == 0 ? 0.0 : 1.0);
+            expectedDw.addi(delta.get(NDArrayIndex.point(i)).mmul(col.transpose()));
+        }
+        assertTrue(expectedDw.sub(dw).amaxNumber().doubleValue() < 1e-4);
+        assertThrows(IndexOutOfBoundsException.class,
+                () -> Blas.gemmAt(w, 0, x, 2L * k * n + 1, out, 0, m, n, k, false, false, 1.0, 0.0));
+    }
+
+    @Test
     void writesOnlyItsViewAndFallsBackForOtherArrays() {
         Nd4j.getRandom().setSeed(3);
         INDArray base = Nd4j.zeros(DataType.FLOAT, 6, 5);
