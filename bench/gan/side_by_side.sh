@@ -68,9 +68,11 @@ for t in $THREADS; do
         echo "DL4J ($layers layers), OMP_NUM_THREADS=$t" >&2
         stock=false; [ "$layers" = stock ] && stock=true
         samediff=false; [ "$layers" = samediff ] && samediff=true
-        # surefire:test runs the classes compiled above without another compile pass
+        # surefire:test runs the classes compiled above without another compile pass; the parent pom sets
+        # OMP_NUM_THREADS=1 for every fork, so the thread count goes in as umsynth.bench.threads
         OMP_NUM_THREADS="$t" mvn -B -o -Dstyle.color=never "${MVN_PROFILE[@]}" -pl model surefire:test \
             -Dumsynth.bench=true -Dumsynth.bench.warmup="$WARMUP" -Dumsynth.bench.steps="$STEPS" \
+            -Dumsynth.bench.threads="$t" \
             -Dumsynth.bench.stock="$stock" -Dumsynth.bench.sameDiff="$samediff" \
             -Dumsynth.nativeConvolutions="$NATIVE_CONV" \
             -Dtest='GanStepBenchmarkTest#stepTimes' -Dsurefire.failIfNoSpecifiedTests=false \

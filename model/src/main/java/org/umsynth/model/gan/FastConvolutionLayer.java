@@ -120,6 +120,18 @@ public class FastConvolutionLayer extends ConvolutionLayer {
         int rows = rowsPerBlock(g);
         INDArray col = mgr.createUninitialized(ArrayType.FF_WORKING_MEM, dataType, new long[] {k, (long) rows * g.outW},
                 'c');
+        if (rows == g.outH && Blas.directFloat(w2, col, out) && (!hasBias() || Blas.directFloat(bias))) {
+            // whole images: BLAS on offsets into out, no per-image views or bias op
+            for (int i = 0; i < n; i++) {
+                g.im2col(in, i, col, 0, g.outH);
+                long at = (long) i * nOut * pixels;
+                Blas.gemmAt(w2, 0, col, 0, out, at, nOut, pixels, k, false, false, 1.0, 0.0);
+                if (hasBias()) {
+                    Blas.addRowBias(out, at, nOut, pixels, bias);
+                }
+            }
+            return out;
+        }
         for (int i = 0; i < n; i++) {
             INDArray outImage = out.get(NDArrayIndex.point(i)).reshape('c', new long[] {nOut, pixels});
             for (int first = 0; first < g.outH; first += rows) {
@@ -127,7 +139,7 @@ public class FastConvolutionLayer extends ConvolutionLayer {
                 INDArray colBlock = ConvBuffers.block(col, k, (end - first) * g.outW);
                 g.im2col(in, i, colBlock, first, end);
                 if (end - first == g.outH) {
-                    Nd4j.gemm(w2, colBlock, outImage, false, false, 1.0, 0.0);
+                    Blas.gemm(w2, colBlock, outImage, false, false, 1.0, 0.0);
                 } else {
                     INDArray part = Nd4j.gemm(w2, colBlock, false, false);
                     outImage.get(NDArrayIndex.all(), NDArrayIndex.interval(first * g.outW, end * g.outW)).assign(part);
@@ -301,6 +313,22 @@ public class FastConvolutionLayer extends ConvolutionLayer {
         INDArray colGrad = workspaceMgr.createUninitialized(ArrayType.BP_WORKING_MEM, dataType,
                 new long[] {k, blockColumns}, 'c');
         boolean first = true;
+        if (rows == g.outH && Blas.directFloat(delta, w2, colGrad, epsNext)
+                && (inputGradientOnly || Blas.directFloat(col, weightGrad2))) {
+            // whole images: BLAS on offsets into delta, no per-image views
+            for (int i = 0; i < n; i++) {
+                long at = (long) i * nOut * pixels;
+                if (!inputGradientOnly) {
+                    g.im2col(in, i, col, 0, g.outH);
+                    // dL/dW [nOut, K] += delta_i [nOut, P] x col^T [P, K]
+                    Blas.gemmAt(delta, at, col, 0, weightGrad2, 0, nOut, k, pixels, false, true, 1.0, i == 0 ? 0.0 : 1.0);
+                }
+                // dL/dcol [K, P] = W^T [K, nOut] x delta_i [nOut, P], then scattered back onto the image
+                Blas.gemmAt(w2, 0, delta, at, colGrad, 0, k, pixels, nOut, true, false, 1.0, 0.0);
+                g.col2imAdd(colGrad, epsNext, i, 0, g.outH);
+            }
+            return finishBackprop(delta, weightGrad, epsNext);
+        }
         for (int i = 0; i < n; i++) {
             INDArray deltaImage = delta.get(NDArrayIndex.point(i)).reshape('c', new long[] {nOut, pixels});
             for (int r0 = 0; r0 < g.outH; r0 += rows) {
@@ -313,11 +341,11 @@ public class FastConvolutionLayer extends ConvolutionLayer {
                 if (!inputGradientOnly) {
                     g.im2col(in, i, colBlock, r0, r1);
                     // dL/dW [nOut, K] += delta [nOut, P] x col^T [P, K]
-                    Nd4j.gemm(deltaBlock, colBlock, weightGrad2, false, true, 1.0, first ? 0.0 : 1.0);
+                    Blas.gemm(deltaBlock, colBlock, weightGrad2, false, true, 1.0, first ? 0.0 : 1.0);
                     first = false;
                 }
                 // dL/dcol [K, P] = W^T [K, nOut] x delta [nOut, P], then scattered back onto the image
-                Nd4j.gemm(w2, deltaBlock, colGradBlock, true, false, 1.0, 0.0);
+                Blas.gemm(w2, deltaBlock, colGradBlock, true, false, 1.0, 0.0);
                 g.col2imAdd(colGradBlock, epsNext, i, r0, r1);
             }
         }

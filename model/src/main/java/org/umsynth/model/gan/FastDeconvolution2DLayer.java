@@ -85,7 +85,7 @@ public class FastDeconvolution2DLayer extends Deconvolution2DLayer {
             for (int r0 = 0; r0 < g.outH; r0 += rows) {
                 int r1 = Math.min(g.outH, r0 + rows);
                 INDArray colBlock = ConvBuffers.block(col, k, (r1 - r0) * g.outW);
-                Nd4j.gemm(w2, columns(image, g, r0, r1), colBlock, true, false, 1.0, 0.0);
+                Blas.gemm(w2, columns(image, g, r0, r1), colBlock, true, false, 1.0, 0.0);
                 g.col2imAdd(colBlock, out, i, r0, r1);
             }
             if (hasBias()) {
@@ -149,13 +149,13 @@ public class FastDeconvolution2DLayer extends Deconvolution2DLayer {
                 g.im2col(delta, i, colBlock, r0, r1);
                 // dL/dx [nIn, P] = W [nIn, K] x col [K, P]
                 if (r1 - r0 == g.outH) {
-                    Nd4j.gemm(w2, colBlock, epsImage, false, false, 1.0, 0.0);
+                    Blas.gemm(w2, colBlock, epsImage, false, false, 1.0, 0.0);
                 } else {
                     epsImage.get(NDArrayIndex.all(), NDArrayIndex.interval((long) r0 * g.outW, (long) r1 * g.outW))
                             .assign(Nd4j.gemm(w2, colBlock, false, false));
                 }
                 // dL/dW [nIn, K] += x [nIn, P] x col^T [P, K]
-                Nd4j.gemm(columns(image, g, r0, r1), colBlock, weightGrad2, false, true, 1.0, first ? 0.0 : 1.0);
+                Blas.gemm(columns(image, g, r0, r1), colBlock, weightGrad2, false, true, 1.0, first ? 0.0 : 1.0);
                 first = false;
             }
         }

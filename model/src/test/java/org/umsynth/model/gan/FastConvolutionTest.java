@@ -194,7 +194,9 @@ class FastConvolutionTest {
     void flatAndDirectLoopsAgree() {
         // FlatConvolution (unpadded stride 1, float) against DirectConvolution's row loops on the same image pair
         java.util.Random r = new java.util.Random(9);
-        int[][] shapes = {{16, 20, 18, 7, 7, 3}, {3, 9, 11, 3, 5, 4}, {2, 6, 6, 1, 1, 1}, {4, 12, 9, 7, 2, 2}};
+        // the last two: planes longer than FlatConvolution.DOT_BLOCK (several partial sums per weight)
+        int[][] shapes = {{16, 20, 18, 7, 7, 3}, {3, 9, 11, 3, 5, 4}, {2, 6, 6, 1, 1, 1}, {4, 12, 9, 7, 2, 2},
+            {3, 40, 44, 7, 7, 4}, {2, 50, 38, 3, 3, 1}};
         for (int[] s : shapes) {
             ConvGeometry g = new ConvGeometry(s[0], s[1], s[2], s[3], s[4], 1, 1, 0, 0, s[1] - s[3] + 1, s[2] - s[4] + 1);
             int nOut = s[5];

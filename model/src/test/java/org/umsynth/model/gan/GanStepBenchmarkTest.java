@@ -32,6 +32,17 @@ class GanStepBenchmarkTest {
         int steps = Integer.getInteger("umsynth.bench.steps", 8);
         int[] sides = java.util.Arrays.stream(System.getProperty("umsynth.bench.sides", "64,128").split(","))
                 .mapToInt(v -> Integer.parseInt(v.trim())).toArray();
+        // the parent pom gives every surefire fork OMP_NUM_THREADS=1: umsynth.bench.threads sets ND4J's threads here
+        Integer threads = Integer.getInteger("umsynth.bench.threads");
+        if (threads != null) {
+            org.nd4j.linalg.factory.Nd4j.getEnvironment().setMaxThreads(threads); // loads the backend first
+            org.nd4j.nativeblas.NativeOpsHolder.getInstance().getDeviceNativeOps().setOmpNumThreads(threads);
+            org.nd4j.linalg.factory.Nd4j.getEnvironment().setMaxMasterThreads(threads);
+            org.nd4j.linalg.factory.Nd4j.factory().blas().setMaxThreads(threads);
+        }
+        String threadInfo = "OMP_NUM_THREADS=" + System.getenv("OMP_NUM_THREADS") + ", ND4J threads "
+                + org.nd4j.linalg.factory.Nd4j.getEnvironment().maxThreads() + ", BLAS threads "
+                + org.nd4j.linalg.factory.Nd4j.factory().blas().getMaxThreads();
         for (int side : sides) {
             GanProfile p = GanProfile.demo().withResolution(side)
                     .withStockLayers(Boolean.getBoolean("umsynth.bench.stock"))
@@ -61,10 +72,10 @@ class GanStepBenchmarkTest {
                 comb += (a3 - a2) / 1e6;
             }
             ms.sort(Double::compare);
-            System.out.printf("BENCH %dx%d demo (ngf %d, %d down, %d blocks) batch 2, OMP_NUM_THREADS=%s: "
+            System.out.printf("BENCH %dx%d demo (ngf %d, %d down, %d blocks) batch 2, %s: "
                     + "median %.0f ms/step (min %.0f, max %.0f); mean G.output %.0f, D fit %.0f, combined fit %.0f"
                     + "; G %d params, D %d params; convolutions %s; oneDNN build %s (heads via libnd4j ops: %s)%n", side, side, p.ngf(), p.downsamplings(), p.residualBlocks(),
-                    System.getenv("OMP_NUM_THREADS"), ms.get(ms.size() / 2), ms.get(0), ms.get(ms.size() - 1),
+                    threadInfo, ms.get(ms.size() / 2), ms.get(0), ms.get(ms.size() - 1),
                     gen / steps, dis / steps, comb / steps, t.generator().numParams(), t.discriminator().numParams(),
                     p.sameDiffConvolutions() ? "samediff" : p.stockLayers() ? "stock" : "fast",
                     NativeConvolution.oneDnnBuild(), NativeConvolution.MODE);
