@@ -1,4 +1,5 @@
-# Spark on Java 17 needs these module openings (the list Spark's own launcher adds).
+# Spark on Java 17 needs these module openings (the list Spark's own launcher adds), plus JDK 17's incubating
+# Vector API, which umsynth's SIMD convolution kernels use (without it they fall back to scalar code).
 # Sourced by the launchers; keep in sync with spark.java17.opens in pom.xml.
 UMSYNTH_JAVA17_OPENS=(
   --add-opens=java.base/java.lang=ALL-UNNAMED
@@ -16,4 +17,5 @@ UMSYNTH_JAVA17_OPENS=(
   --add-opens=java.base/sun.security.action=ALL-UNNAMED
   --add-opens=java.base/sun.util.calendar=ALL-UNNAMED
   -Djdk.reflect.useDirectMethodHandle=false
+  --add-modules=jdk.incubator.vector
 )

@@ -72,6 +72,7 @@ final class StandaloneCluster implements AutoCloseable {
             cmd.add("--add-opens=java.base/" + pkg + "=ALL-UNNAMED");
         }
         cmd.add("-Djdk.reflect.useDirectMethodHandle=false");
+        cmd.add("--add-modules=jdk.incubator.vector");
         cmd.add("-Dlog4j2.configurationFile=" + Scripts.REPO.resolve("conf/log4j2.properties"));
         return cmd;
     }

@@ -35,7 +35,8 @@ class SubmitDryRunTest {
             "--add-opens=java.base/sun.nio.cs=ALL-UNNAMED",
             "--add-opens=java.base/sun.security.action=ALL-UNNAMED",
             "--add-opens=java.base/sun.util.calendar=ALL-UNNAMED",
-            "-Djdk.reflect.useDirectMethodHandle=false");
+            "-Djdk.reflect.useDirectMethodHandle=false",
+            "--add-modules=jdk.incubator.vector");
     private static final List<String> KRYO_AND_OMP = List.of(
             "--conf", "spark.serializer=org.apache.spark.serializer.KryoSerializer",
             "--conf", "spark.kryo.registrator=org.umsynth.spark.KryoRegistrator",

@@ -51,7 +51,8 @@ public final class LocalCluster {
         // MiniHdfs has one datanode: with the default 3 replicas an append cannot rebuild its pipeline
         s.put("spark.hadoop.dfs.replication", "1");
         s.put("spark.executor.extraClassPath", classPath());
-        s.put("spark.executor.extraJavaOptions", "-Djdk.reflect.useDirectMethodHandle=false -Djava.io.tmpdir="
+        s.put("spark.executor.extraJavaOptions", "-Djdk.reflect.useDirectMethodHandle=false"
+                + " --add-modules=jdk.incubator.vector -Djava.io.tmpdir="
                 + System.getProperty("java.io.tmpdir"));
         // one native thread per 1-core executor: fast on 2 cores, and the same arithmetic on every run
         s.put("spark.executorEnv.OMP_NUM_THREADS", "1");
@@ -147,7 +148,7 @@ public final class LocalCluster {
                 Path.of(System.getProperty("java.home"), "bin", "java").toString()));
         command.add("-Xmx" + heap);
         for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-            if (a.startsWith("--add-opens") || a.startsWith("-Djdk.reflect")) {
+            if (a.startsWith("--add-opens") || a.startsWith("-Djdk.reflect") || a.startsWith("--add-modules")) {
                 command.add(a);
             }
         }
