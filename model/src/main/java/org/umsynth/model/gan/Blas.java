@@ -92,7 +92,7 @@ final class Blas {
         check(c, cOffset, (long) rows * columns);
         check(bias, 0, rows);
         openblas_nolapack.cblas_sgemm(openblas_nolapack.CblasRowMajor, openblas_nolapack.CblasNoTrans,
-                openblas_nolapack.CblasNoTrans, rows, columns, 1, 1f, pointer(bias), 1, ones(columns), columns, 1f,
+                openblas_nolapack.CblasNoTrans, rows, columns, 1, 1f, pointer(bias), 1, Scratch.ones(columns), columns, 1f,
                 pointer(c).position(cOffset), columns);
     }
 
@@ -101,20 +101,6 @@ final class Blas {
             throw new IndexOutOfBoundsException("elements [" + offset + ", " + (offset + length) + ") of an array of "
                     + x.length());
         }
-    }
-
-    /** Per-thread off-heap vector of ones, at least {@code n} long. */
-    private static final ThreadLocal<FloatPointer> ONES = new ThreadLocal<>();
-
-    private static FloatPointer ones(int n) {
-        FloatPointer p = ONES.get();
-        if (p == null || p.capacity() < n) {
-            float[] values = new float[Math.max(n, 1024)];
-            java.util.Arrays.fill(values, 1f);
-            p = new FloatPointer(values);
-            ONES.set(p);
-        }
-        return p;
     }
 
     /**

@@ -1,5 +1,7 @@
 package org.umsynth.model.gan;
 
+import org.bytedeco.javacpp.FloatPointer;
+
 /**
  * Per-thread float scratch arrays of the fast layers, reused from call to call. A fresh {@code float[]} per layer
  * call (a few hundred KB to a few MB) cost more than the copy into it: the JVM zeroes it in memory the caches have
@@ -24,23 +26,56 @@ final class Scratch {
     static final int PLANES_INPUT_GRAD = 2;
     private static final int PLANE_SLOTS = 3;
 
-    private static final ThreadLocal<float[][]> FLOATS = ThreadLocal.withInitial(() -> new float[SLOTS][0]);
-    private static final ThreadLocal<float[][][]> PLANES = ThreadLocal.withInitial(() -> new float[PLANE_SLOTS][0][]);
+    /** One thread's arrays. */
+    private static final class ThreadArrays {
+        final Thread owner = Thread.currentThread();
+        final float[][] floats = new float[SLOTS][0];
+        final float[][][] planes = new float[PLANE_SLOTS][0][];
+        FloatPointer ones;
+    }
+
+    private static final ThreadLocal<ThreadArrays> PER_THREAD = ThreadLocal.withInitial(ThreadArrays::new);
+    /**
+     * The arrays of the thread that asked last: checked before the {@link ThreadLocal}, because DL4J / ND4J leave
+     * so many stale entries in a training thread's {@code ThreadLocalMap} that every lookup probes a long chain
+     * (JFR: ~3% of a GAN step's samples in {@code ThreadLocalMap.getEntryAfterMiss}; the step's A/B was within noise).
+     */
+    private static volatile ThreadArrays last;
 
     private Scratch() {}
 
+    private static ThreadArrays mine() {
+        ThreadArrays a = last;
+        if (a == null || a.owner != Thread.currentThread()) {
+            a = PER_THREAD.get();
+            last = a;
+        }
+        return a;
+    }
+
     /** An array of at least {@code n} floats, contents undefined. */
     static float[] floats(int slot, int n) {
-        float[][] s = FLOATS.get();
+        float[][] s = mine().floats;
         if (s[slot].length < n) {
             s[slot] = new float[n];
         }
         return s[slot];
     }
 
+    /** An off-heap vector of at least {@code n} ones (the bias as a rank-1 gemm: {@link Blas#addRowBias}). */
+    static FloatPointer ones(int n) {
+        ThreadArrays a = mine();
+        if (a.ones == null || a.ones.capacity() < n) {
+            float[] values = new float[Math.max(n, 1024)];
+            java.util.Arrays.fill(values, 1f);
+            a.ones = new FloatPointer(values);
+        }
+        return a.ones;
+    }
+
     /** {@code count} arrays of at least {@code n} floats each (indexed from 0: what C2 vectorises), contents undefined. */
     static float[][] planes(int slot, int count, int n) {
-        float[][][] s = PLANES.get();
+        float[][][] s = mine().planes;
         float[][] p = s[slot];
         if (p.length < count) {
             p = java.util.Arrays.copyOf(p, count);
