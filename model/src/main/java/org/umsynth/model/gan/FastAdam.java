@@ -20,6 +20,8 @@ import org.nd4j.linalg.schedule.ISchedule;
  * fields: all three keep the class here. {@code Adam.builder()} still builds a plain {@link Adam}.
  */
 public class FastAdam extends Adam {
+    /** System property: {@code false} makes {@link #preferred} build DL4J's stock {@link Adam} (for A/B runs). */
+    public static final String ENABLED_PROPERTY = "umsynth.fastAdam";
 
     /** Adam's defaults: lr 1e-3, beta1 0.9, beta2 0.999, eps 1e-8. */
     public FastAdam() {
@@ -43,6 +45,16 @@ public class FastAdam extends Adam {
         FastAdam f = new FastAdam(adam.getLearningRate(), adam.getBeta1(), adam.getBeta2(), adam.getEpsilon());
         f.setLearningRateSchedule(adam.getLearningRateSchedule() == null ? null : adam.getLearningRateSchedule().clone());
         return f;
+    }
+
+    /**
+     * A FastAdam, or a stock {@link Adam} when {@value #ENABLED_PROPERTY} is {@code false} (read at each call).
+     * Either way the configuration JSON names the class, so Spark workers and resumed checkpoints follow it.
+     */
+    public static Adam preferred(double learningRate, double beta1, double beta2, double epsilon) {
+        return Boolean.parseBoolean(System.getProperty(ENABLED_PROPERTY, "true"))
+                ? new FastAdam(learningRate, beta1, beta2, epsilon)
+                : new Adam(learningRate, beta1, beta2, epsilon);
     }
 
     /** What {@link Adam#instantiate(INDArray, boolean)} does, with the Java step. */

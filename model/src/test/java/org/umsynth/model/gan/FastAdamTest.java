@@ -263,6 +263,46 @@ class FastAdamTest {
         assertTrue(maxRelativeDifference(slow.params(), changed.params(), 1e-3) > 1e-2);
     }
 
+    /**
+     * G, D, the combined graph and the segmentation U-Net train with FastAdam (the frozen D inside the combined
+     * graph keeps its own updater); {@code -Dumsynth.fastAdam=false} builds the stock Adam with the same settings.
+     */
+    @Test
+    void networksUseFastAdamUnlessSwitchedOff() {
+        GanProfile micro = GanTestProfiles.micro();
+        String previous = System.getProperty(FastAdam.ENABLED_PROPERTY);
+        try {
+            for (boolean enabled : new boolean[] {true, false}) {
+                System.setProperty(FastAdam.ENABLED_PROPERTY, Boolean.toString(enabled));
+                Class<?> expected = enabled ? FastAdam.class : Adam.class;
+                ComputationGraphConfiguration combined = GanNetworks.combinedConfiguration(micro, DataType.FLOAT, 1);
+                for (ComputationGraphConfiguration conf : new ComputationGraphConfiguration[] {
+                        GanNetworks.generatorConfiguration(micro, DataType.FLOAT, 1),
+                        GanNetworks.discriminatorConfiguration(micro, DataType.FLOAT, 1), combined,
+                        org.umsynth.model.seg.SegmentationUNet.configuration(
+                                new org.umsynth.model.seg.UNetSpec(16, 1, 4, 3, 1e-3, 1.0), 1)}) {
+                    long trained = conf.getVertices().values().stream()
+                            .filter(v -> v instanceof LayerVertex lv && lv.getLayerConf().getLayer() instanceof BaseLayer)
+                            .map(v -> ((BaseLayer) ((LayerVertex) v).getLayerConf().getLayer()).getIUpdater())
+                            .filter(u -> u.getClass() == expected).count();
+                    assertTrue(trained > 0, "enabled " + enabled + ": no layer with " + expected.getSimpleName());
+                }
+                Adam generatorUpdater = (Adam) layerUpdater(combined, "g_conv0");
+                assertEquals(expected, generatorUpdater.getClass());
+                assertEquals(micro.learningRate(), generatorUpdater.getLearningRate());
+                assertEquals(micro.beta1(), generatorUpdater.getBeta1());
+                assertEquals(0.999, generatorUpdater.getBeta2());
+                assertEquals(1e-8, generatorUpdater.getEpsilon());
+            }
+        } finally {
+            if (previous == null) {
+                System.clearProperty(FastAdam.ENABLED_PROPERTY);
+            } else {
+                System.setProperty(FastAdam.ENABLED_PROPERTY, previous);
+            }
+        }
+    }
+
     private static IUpdater layerUpdater(ComputationGraphConfiguration conf, String layer) {
         return ((BaseLayer) ((LayerVertex) conf.getVertices().get(layer)).getLayerConf().getLayer()).getIUpdater();
     }
