@@ -66,6 +66,68 @@ class AdamBenchmarkTest {
         }
     }
 
+    /**
+     * Milliseconds per {@code ComputationGraphUpdater.update} of the demo combined graph (G's 1.08M parameters
+     * trained, frozen D) and of D, stock Adam vs FastAdam, alternating: what the training step pays for the
+     * updater including DL4J's own work around it (gradient division by the minibatch, block bookkeeping).
+     */
+    @Test
+    void networkUpdaterTimes() {
+        int rounds = Integer.getInteger("umsynth.bench.rounds", 5);
+        int reps = Integer.getInteger("umsynth.bench.reps", 30);
+        GanProfile p = GanProfile.demo().withResolution(64);
+        java.util.Random r = new java.util.Random(1);
+        GanTrainer.Batch batch = GanTrainerTest.batch(p, List.of(GanTrainerTest.phantom(64, r),
+                GanTrainerTest.phantom(64, r)));
+        String previous = System.getProperty(FastAdam.ENABLED_PROPERTY);
+        try {
+            for (String which : new String[] {"combined", "discriminator"}) {
+                org.deeplearning4j.nn.graph.ComputationGraph[] nets = new org.deeplearning4j.nn.graph.ComputationGraph[2];
+                org.deeplearning4j.nn.gradient.Gradient[] gradients = new org.deeplearning4j.nn.gradient.Gradient[2];
+                INDArray[] saved = new INDArray[2];
+                for (int k = 0; k < 2; k++) {
+                    System.setProperty(FastAdam.ENABLED_PROPERTY, Boolean.toString(k == 1));
+                    nets[k] = which.equals("combined") ? GanNetworks.combined(p, 1) : GanNetworks.discriminator(p, 1);
+                    org.nd4j.linalg.dataset.api.MultiDataSet data = which.equals("combined")
+                            ? GanTrainer.generatorData(p, batch)
+                            : GanTrainer.discriminatorData(p, batch, batch.realImage());
+                    nets[k].fit(data); // initialises the updater
+                    nets[k].setInputs(data.getFeatures());
+                    nets[k].setLabels(data.getLabels());
+                    nets[k].computeGradientAndScore();
+                    gradients[k] = nets[k].gradient();
+                    saved[k] = gradients[k].gradient().dup();
+                }
+                List<List<Double>> ms = List.of(new ArrayList<>(), new ArrayList<>());
+                int iteration = 10;
+                for (int round = 0; round < rounds; round++) {
+                    for (int k = 0; k < 2; k++) {
+                        for (int rep = 0; rep < reps; rep++) {
+                            gradients[k].gradient().assign(saved[k]);
+                            long t0 = System.nanoTime();
+                            nets[k].getUpdater().update(gradients[k], iteration++, 0, 2,
+                                    org.deeplearning4j.nn.workspace.LayerWorkspaceMgr.noWorkspaces());
+                            long t1 = System.nanoTime();
+                            if (round > 0) {
+                                ms.get(k).add((t1 - t0) / 1e6);
+                            }
+                        }
+                    }
+                }
+                System.out.printf("BENCH adam network updater, %s graph (%d params), OMP_NUM_THREADS=%s: median ms "
+                        + "Adam %.3f, FastAdam %.3f (min %.3f / %.3f)%n", which, nets[0].numParams(),
+                        System.getenv("OMP_NUM_THREADS"), median(ms.get(0)), median(ms.get(1)), min(ms.get(0)),
+                        min(ms.get(1)));
+            }
+        } finally {
+            if (previous == null) {
+                System.clearProperty(FastAdam.ENABLED_PROPERTY);
+            } else {
+                System.setProperty(FastAdam.ENABLED_PROPERTY, previous);
+            }
+        }
+    }
+
     private static void elementwise(FloatBuffer g, FloatBuffer m, FloatBuffer v, int n, float beta1, float beta2,
             float epsilon, float alpha) {
         float oneMinusBeta1 = 1f - beta1;
