@@ -20,6 +20,8 @@ import org.nd4j.linalg.schedule.ISchedule;
  * fields: all three keep the class here. {@code Adam.builder()} still builds a plain {@link Adam}.
  */
 public class FastAdam extends Adam {
+    private static final long serialVersionUID = 1L;
+
     /** System property: {@code false} makes {@link #preferred} build DL4J's stock {@link Adam} (for A/B runs). */
     public static final String ENABLED_PROPERTY = "umsynth.fastAdam";
 
@@ -96,7 +98,7 @@ public class FastAdam extends Adam {
 
     @Override
     public int hashCode() {
-        return 31 * super.hashCode() + FastAdam.class.hashCode();
+        return 31 * super.hashCode() + "FastAdam".hashCode(); // the same in every JVM
     }
 
     @Override

@@ -60,8 +60,9 @@ class AdamBenchmarkTest {
                     }
                 }
             }
-            System.out.printf("BENCH adam %d floats, OMP_NUM_THREADS=%s: median ms op %.3f, java chunked %.3f, "
-                    + "java FloatBuffer element %.3f (min %.3f / %.3f / %.3f)%n", n, System.getenv("OMP_NUM_THREADS"),
+            System.out.printf("BENCH adam %d floats, OMP_NUM_THREADS=%s, ND4J threads %d: median ms op %.3f, java "
+                    + "chunked %.3f, java FloatBuffer element %.3f (min %.3f / %.3f / %.3f)%n", n,
+                    System.getenv("OMP_NUM_THREADS"), Nd4j.getEnvironment().maxThreads(),
                     median(opMs), median(chunkMs), median(elementMs), min(opMs), min(chunkMs), min(elementMs));
         }
     }

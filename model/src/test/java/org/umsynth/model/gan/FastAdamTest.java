@@ -175,6 +175,15 @@ class FastAdamTest {
         assertNotEquals(adam, fast); // Lombok's Adam.equals asks canEqual: a plain Adam never equals a FastAdam
         assertNotEquals(fast, new FastAdam(1e-4, 0.5, 0.999, 1e-8));
         assertEquals(fast, FastAdam.of(adam));
+        // Java serialisation (Spark's default serializer) keeps the class
+        ByteArrayOutputStream serialised = new ByteArrayOutputStream();
+        try (java.io.ObjectOutputStream out = new java.io.ObjectOutputStream(serialised)) {
+            out.writeObject(fast);
+        }
+        try (java.io.ObjectInputStream in = new java.io.ObjectInputStream(
+                new ByteArrayInputStream(serialised.toByteArray()))) {
+            assertEquals(fast, in.readObject());
+        }
 
         ComputationGraphConfiguration conf = smallGraph(new FastAdam(1e-2, 0.5, 0.999, 1e-8), DataType.FLOAT);
         for (ComputationGraphConfiguration copy : new ComputationGraphConfiguration[] {
