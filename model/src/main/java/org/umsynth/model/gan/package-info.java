@@ -19,6 +19,9 @@
  *       per-thread scratch arrays in {@code Scratch}. The combined graph's frozen D is wrapped in
  *       {@link org.umsynth.model.gan.FrozenWithInputGradient}: its fast layers compute only the input gradient.
  *       Measured in {@code bench/gan/README.md}: a demo GAN step 7-12x faster than with the stock layers.</li>
+ *   <li>{@link org.umsynth.model.gan.FastAdam}: the networks' optimiser, DL4J's Adam with the step as a Java loop
+ *       ({@code AdamKernel}; same results, JSON and state layout; {@code -Dumsynth.fastAdam=false} builds the
+ *       stock Adam).</li>
  *   <li>Losses: {@link org.umsynth.model.gan.DiceCeLoss} (masked soft Dice + CE) and
  *       {@link org.umsynth.model.gan.PixelMeanLoss} (mean L1 / BCE per example).</li>
  *   <li>{@link org.umsynth.model.gan.GanTrainer}: one alternating step; pseudo-labels and the D-confidence

@@ -20,6 +20,7 @@ import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.learning.config.Adam;
 import org.umsynth.model.gan.DiceCeLoss;
+import org.umsynth.model.gan.FastAdam;
 import org.umsynth.model.gan.FastConvolution;
 import org.umsynth.model.gan.GanNetworks;
 
@@ -138,7 +139,8 @@ public final class SegmentationUNet {
 
     private static GraphBuilder base(UNetSpec spec, long seed, int resolution) {
         return new NeuralNetConfiguration.Builder().dataType(DataType.FLOAT).seed(seed)
-                .updater(new Adam(spec.learningRate())).weightInit(WeightInit.RELU).biasInit(0.0)
+                .updater(FastAdam.preferred(spec.learningRate(), Adam.DEFAULT_ADAM_BETA1_MEAN_DECAY,
+                        Adam.DEFAULT_ADAM_BETA2_VAR_DECAY, Adam.DEFAULT_ADAM_EPSILON)).weightInit(WeightInit.RELU).biasInit(0.0)
                 .convolutionMode(ConvolutionMode.Same).graphBuilder()
                 .addInputs(INPUT).setInputTypes(InputType.convolutional(resolution, resolution, 1));
     }

@@ -22,7 +22,8 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 /**
  * Milliseconds per alternating GAN step (G forward, D fit, combined fit, copies), demo profile sizes,
  * batch 2. Not a unit test: run with {@code -Dumsynth.bench=true} (and {@code OMP_NUM_THREADS=1});
- * {@code -Dumsynth.bench.stock=true} times DL4J's stock convolution layers instead of {@link FastConvolution}.
+ * {@code -Dumsynth.bench.stock=true} times DL4J's stock convolution layers instead of {@link FastConvolution};
+ * {@code -Dumsynth.fastAdam=false} DL4J's stock Adam instead of {@link FastAdam}.
  */
 @EnabledIfSystemProperty(named = "umsynth.bench", matches = "true")
 class GanStepBenchmarkTest {
@@ -74,11 +75,12 @@ class GanStepBenchmarkTest {
             ms.sort(Double::compare);
             System.out.printf("BENCH %dx%d demo (ngf %d, %d down, %d blocks) batch 2, %s: "
                     + "median %.0f ms/step (min %.0f, max %.0f); mean G.output %.0f, D fit %.0f, combined fit %.0f"
-                    + "; G %d params, D %d params; convolutions %s; oneDNN build %s (heads via libnd4j ops: %s)%n", side, side, p.ngf(), p.downsamplings(), p.residualBlocks(),
+                    + "; G %d params, D %d params; convolutions %s; oneDNN build %s (heads via libnd4j ops: %s); updater %s%n", side, side, p.ngf(), p.downsamplings(), p.residualBlocks(),
                     threadInfo, ms.get(ms.size() / 2), ms.get(0), ms.get(ms.size() - 1),
                     gen / steps, dis / steps, comb / steps, t.generator().numParams(), t.discriminator().numParams(),
                     p.sameDiffConvolutions() ? "samediff" : p.stockLayers() ? "stock" : "fast",
-                    NativeConvolution.oneDnnBuild(), NativeConvolution.MODE);
+                    NativeConvolution.oneDnnBuild(), NativeConvolution.MODE,
+                    GanNetworks.adam(p).getClass().getSimpleName());
         }
     }
 
