@@ -169,6 +169,11 @@ public class FastConvolutionLayer extends ConvolutionLayer {
         return Simd.available() && VectorConvolution.covers(g);
     }
 
+    /** Few outputs from many input channels (the PatchGAN's last layer): vectorised over the input channels. */
+    private static boolean channelVector(ConvGeometry g, int nOut) {
+        return Simd.available() && ChannelVectorConvolution.covers(g, nOut);
+    }
+
     private void convolveDirect(INDArray in, ConvGeometry g, INDArray weights, INDArray bias, int n, int nOut,
             INDArray out) {
         int plane = g.outH * g.outW;
@@ -198,7 +203,11 @@ public class FastConvolutionLayer extends ConvolutionLayer {
                 for (int o = 0; o < nOut; o++) {
                     java.util.Arrays.fill(image, o * plane, (o + 1) * plane, b[o]);
                 }
-                DirectConvolution.forward(g, x, i * g.imageSize(), w, nOut, image);
+                if (channelVector(g, nOut)) {
+                    ChannelVectorConvolution.forward(g, x, i * g.imageSize(), w, nOut, image);
+                } else {
+                    DirectConvolution.forward(g, x, i * g.imageSize(), w, nOut, image);
+                }
                 System.arraycopy(image, 0, y, i * outImage, outImage);
             }
             ConvBuffers.floats(out).put(0, y, 0, total);
@@ -256,7 +265,9 @@ public class FastConvolutionLayer extends ConvolutionLayer {
             float[] deltaImage = new float[outImage];
             for (int i = 0; i < n; i++) {
                 System.arraycopy(d, i * outImage, deltaImage, 0, outImage);
-                if (dw == null) {
+                if (channelVector(g, nOut)) {
+                    ChannelVectorConvolution.backward(g, x, dx, i * g.imageSize(), w, nOut, deltaImage, dw);
+                } else if (dw == null) {
                     DirectConvolution.backwardInput(g, dx, i * g.imageSize(), w, nOut, deltaImage);
                 } else {
                     DirectConvolution.backward(g, x, dx, i * g.imageSize(), w, nOut, deltaImage, dw);
