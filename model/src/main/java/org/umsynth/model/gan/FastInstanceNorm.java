@@ -138,6 +138,11 @@ public class FastInstanceNorm extends PlaneLayer {
 
         /** Mean and 1 / sqrt(var + eps) of {@code x[start, start + plane)}, sums in double. */
         private static double[] moments(float[] x, int start, int plane, double eps) {
+            if (Simd.available()) {
+                double mean = VectorReductions.sum(x, start, start + plane) / plane;
+                double var = VectorReductions.sumOfSquares(x, start, start + plane, (float) mean);
+                return new double[] {mean, 1.0 / Math.sqrt(var / plane + eps)};
+            }
             double sum = 0;
             for (int i = start; i < start + plane; i++) {
                 sum += x[i];
@@ -182,11 +187,19 @@ public class FastInstanceNorm extends PlaneLayer {
                 float inv = (float) m[1];
                 double sumDy = 0;
                 double sumDyXhat = 0;
-                for (int i = start; i < start + plane; i++) {
-                    float xhat = (x[i] - mean) * inv;
-                    x[i] = xhat;
-                    sumDy += dy[i];
-                    sumDyXhat += dy[i] * xhat;
+                if (Simd.available()) {
+                    for (int i = start; i < start + plane; i++) {
+                        x[i] = (x[i] - mean) * inv;
+                    }
+                    sumDy = VectorReductions.sum(dy, start, start + plane);
+                    sumDyXhat = VectorReductions.dot(dy, x, start, start + plane);
+                } else {
+                    for (int i = start; i < start + plane; i++) {
+                        float xhat = (x[i] - mean) * inv;
+                        x[i] = xhat;
+                        sumDy += dy[i];
+                        sumDyXhat += dy[i] * xhat;
+                    }
                 }
                 float meanDy = (float) (sumDy / plane);
                 float meanDyXhat = (float) (sumDyXhat / plane);
