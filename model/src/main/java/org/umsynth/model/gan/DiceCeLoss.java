@@ -69,7 +69,8 @@ public class DiceCeLoss extends PixelLoss {
             throw new IllegalArgumentException("mask must have one value per pixel: " + mask.length + " vs " + rows);
         }
         int examples = rows / pixelsPerExample;
-        double[] p = softmax(preOutput, rows, classes);
+        double[] logSums = new double[rows];
+        double[] p = softmax(preOutput, rows, classes, logSums);
         double[] dice = new double[examples];
         double[] ce = new double[examples];
         double[] grad = withGradient ? new double[preOutput.length] : null;
@@ -89,7 +90,7 @@ public class DiceCeLoss extends PixelLoss {
                     continue;
                 }
                 count += m;
-                double logSum = logSumExp(preOutput, r * classes, classes);
+                double logSum = logSums[r];
                 for (int c = 0; c < classes; c++) {
                     int i = r * classes + c;
                     inter[c] += m * p[i] * labels[i];
@@ -134,7 +135,8 @@ public class DiceCeLoss extends PixelLoss {
         return new Evaluation(dice, ce, grad);
     }
 
-    private static double[] softmax(double[] z, int rows, int classes) {
+    /** Row-wise softmax of {@code z}; each row's log-sum-exp (for the cross-entropy) into {@code logSums}. */
+    private static double[] softmax(double[] z, int rows, int classes, double[] logSums) {
         double[] p = new double[z.length];
         for (int r = 0; r < rows; r++) {
             int base = r * classes;
@@ -150,20 +152,9 @@ public class DiceCeLoss extends PixelLoss {
             for (int c = 0; c < classes; c++) {
                 p[base + c] /= sum;
             }
+            logSums[r] = max + Math.log(sum);
         }
         return p;
-    }
-
-    private static double logSumExp(double[] z, int base, int classes) {
-        double max = Double.NEGATIVE_INFINITY;
-        for (int c = 0; c < classes; c++) {
-            max = Math.max(max, z[base + c]);
-        }
-        double sum = 0;
-        for (int c = 0; c < classes; c++) {
-            sum += Math.exp(z[base + c] - max);
-        }
-        return max + Math.log(sum);
     }
 
     private Evaluation evaluate(INDArray labels, INDArray preOutput, IActivation activationFn, INDArray mask,
