@@ -41,12 +41,15 @@ final class ChannelVectorConvolution {
         int c = g.channels;
         java.util.Arrays.fill(into, 0, paddedHeight(g) * pw * c, 0f);
         int inPlane = g.height * g.width;
-        for (int ci = 0; ci < c; ci++) {
-            int from = imageOffset + ci * inPlane;
+        // a block of L channels at a time: L sequential reads, one L-float contiguous write per pixel
+        for (int c0 = 0; c0 < c; c0 += L) {
             for (int y = 0; y < g.height; y++) {
-                int to = ((y + g.padTop) * pw + g.padLeft) * c + ci;
+                int row = imageOffset + y * g.width;
+                int to = ((y + g.padTop) * pw + g.padLeft) * c + c0;
                 for (int x = 0; x < g.width; x++, to += c) {
-                    into[to] = image[from + y * g.width + x];
+                    for (int j = 0; j < L; j++) {
+                        into[to + j] = image[row + (c0 + j) * inPlane + x];
+                    }
                 }
             }
         }
@@ -166,12 +169,14 @@ final class ChannelVectorConvolution {
             }
         }
         int inPlane = g.height * g.width;
-        for (int ci = 0; ci < c; ci++) {
-            int to = imageOffset + ci * inPlane;
+        for (int c0 = 0; c0 < c; c0 += L) {
             for (int y = 0; y < g.height; y++) {
-                int from = ((y + g.padTop) * pw + g.padLeft) * c + ci;
+                int row = imageOffset + y * g.width;
+                int from = ((y + g.padTop) * pw + g.padLeft) * c + c0;
                 for (int xx = 0; xx < g.width; xx++, from += c) {
-                    imageGrad[to + y * g.width + xx] += dx[from];
+                    for (int j = 0; j < L; j++) {
+                        imageGrad[row + (c0 + j) * inPlane + xx] += dx[from + j];
+                    }
                 }
             }
         }
