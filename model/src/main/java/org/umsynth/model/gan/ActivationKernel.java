@@ -1,0 +1,87 @@
+package org.umsynth.model.gan;
+
+/**
+ * The element loops of {@link FastActivation}, in place on heap arrays, with DL4J's semantics at the kink and for
+ * NaN: ReLU (libnd4j {@code RectifiedLinear} / {@code relu_bp}) passes where {@code x > 0}, so {@code x = 0} and NaN
+ * give 0 forward and backward; LeakyReLU (libnd4j {@code LeakyReLU} / {@code lrelu_bp}) scales where {@code x < 0},
+ * so {@code x = 0} passes the gradient unscaled and NaN stays NaN forward.
+ *
+ * <p>The SIMD loops of {@link VectorActivation} run when {@link Simd#available()}: C2 (JDK 17) does not vectorise
+ * these conditional selects; the scalar loops here cover the tails and JVMs without the Vector API.
+ */
+final class ActivationKernel {
+    /** The activations computed here. */
+    enum Kind {
+        IDENTITY, RELU, LEAKY_RELU
+    }
+
+    private ActivationKernel() {}
+
+    /** {@code x[0..n)} := f(x). */
+    static void forward(Kind kind, float alpha, float[] x, int n) {
+        int from = Simd.available() ? VectorActivation.forward(kind, alpha, x, n) : 0;
+        forward(kind, alpha, x, from, n);
+    }
+
+    /** {@code d[0..n)} := f'(x) d, the input gradient for output gradient {@code d} at pre-activation {@code x}. */
+    static void backward(Kind kind, float alpha, float[] x, float[] d, int n) {
+        int from = Simd.available() ? VectorActivation.backward(kind, alpha, x, d, n) : 0;
+        backward(kind, alpha, x, d, from, n);
+    }
+
+    /** Scalar forward over {@code [from, to)}. */
+    static void forward(Kind kind, float alpha, float[] x, int from, int to) {
+        switch (kind) {
+            case IDENTITY -> { }
+            case RELU -> {
+                for (int i = from; i < to; i++) {
+                    x[i] = x[i] > 0f ? x[i] : 0f;
+                }
+            }
+            case LEAKY_RELU -> {
+                for (int i = from; i < to; i++) {
+                    x[i] = x[i] < 0f ? alpha * x[i] : x[i];
+                }
+            }
+        }
+    }
+
+    /** Scalar backward over {@code [from, to)}. */
+    static void backward(Kind kind, float alpha, float[] x, float[] d, int from, int to) {
+        switch (kind) {
+            case IDENTITY -> { }
+            case RELU -> {
+                for (int i = from; i < to; i++) {
+                    d[i] = x[i] > 0f ? d[i] : 0f;
+                }
+            }
+            case LEAKY_RELU -> {
+                for (int i = from; i < to; i++) {
+                    d[i] = x[i] < 0f ? alpha * d[i] : d[i];
+                }
+            }
+        }
+    }
+
+    /** Double forward (gradient checks; no SIMD). */
+    static void forward(Kind kind, double alpha, double[] x) {
+        for (int i = 0; i < x.length; i++) {
+            x[i] = switch (kind) {
+                case IDENTITY -> x[i];
+                case RELU -> x[i] > 0 ? x[i] : 0;
+                case LEAKY_RELU -> x[i] < 0 ? alpha * x[i] : x[i];
+            };
+        }
+    }
+
+    /** Double backward (gradient checks; no SIMD). */
+    static void backward(Kind kind, double alpha, double[] x, double[] d) {
+        for (int i = 0; i < x.length; i++) {
+            d[i] = switch (kind) {
+                case IDENTITY -> d[i];
+                case RELU -> x[i] > 0 ? d[i] : 0;
+                case LEAKY_RELU -> x[i] < 0 ? alpha * d[i] : d[i];
+            };
+        }
+    }
+}

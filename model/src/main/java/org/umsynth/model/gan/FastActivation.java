@@ -1,0 +1,197 @@
+package org.umsynth.model.gan;
+
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.Map;
+import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.layers.ActivationLayer;
+import org.deeplearning4j.nn.gradient.DefaultGradient;
+import org.deeplearning4j.nn.gradient.Gradient;
+import org.deeplearning4j.nn.workspace.ArrayType;
+import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
+import org.deeplearning4j.optimize.api.TrainingListener;
+import org.nd4j.common.primitives.Pair;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.activations.IActivation;
+import org.nd4j.linalg.activations.impl.ActivationIdentity;
+import org.nd4j.linalg.activations.impl.ActivationLReLU;
+import org.nd4j.linalg.activations.impl.ActivationReLU;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * DL4J's {@link ActivationLayer} with identity, ReLU and LeakyReLU (any alpha) computed by Java loops
+ * ({@link ActivationKernel}: one bulk copy of the input (and of the output gradient) into per-thread heap scratch,
+ * a SIMD select, one bulk copy out) instead of libnd4j ops: the stock layer pays a workspace {@code dup} plus a
+ * scalar op forward and a {@code dup} plus a custom op ({@code lrelu_bp}) backward, 10-40 us fixed cost each, which
+ * on the discriminator's small tensors is most of its time. Same values as the stock layer, bit for bit.
+ *
+ * <p>Other activations (and ReLU with a threshold, cap or negative slope), other data types than float and double,
+ * and non-CPU backends run the stock layer's code. Unlike the stock layer's inference pass, which applies the
+ * activation to its input in place, this layer never writes into its input or the output gradient: it returns new
+ * {@link ArrayType#ACTIVATIONS} / {@link ArrayType#ACTIVATION_GRAD} arrays.
+ *
+ * <p>The configuration is the stock one (field {@code activationFn}) under this class name, so configurations that
+ * name {@code ActivationLayer} (older checkpoints) load with the stock layer.
+ */
+public class FastActivation extends ActivationLayer {
+    /** System property: {@code false} makes {@link #preferred} build DL4J's stock {@link ActivationLayer} (A/B runs). */
+    public static final String ENABLED_PROPERTY = "umsynth.fastActivation";
+
+    /** For Jackson. */
+    public FastActivation() {
+        super();
+    }
+
+    public FastActivation(IActivation activation) {
+        super(activation);
+    }
+
+    public FastActivation(Activation activation) {
+        super(activation);
+    }
+
+    /** A FastActivation, or the stock {@link ActivationLayer} when {@value #ENABLED_PROPERTY} is {@code false}. */
+    public static ActivationLayer preferred(IActivation activation) {
+        return Boolean.parseBoolean(System.getProperty(ENABLED_PROPERTY, "true")) ? new FastActivation(activation)
+                : new ActivationLayer(activation);
+    }
+
+    /** Whether the Java loops compute {@code activation} (else the stock code runs). */
+    public static boolean computes(IActivation activation) {
+        return kind(activation) != null;
+    }
+
+    /** The loop for {@code fn}, or null for the stock code. */
+    static ActivationKernel.Kind kind(IActivation fn) {
+        if (fn instanceof ActivationIdentity) {
+            return ActivationKernel.Kind.IDENTITY;
+        }
+        if (fn instanceof ActivationLReLU) {
+            return ActivationKernel.Kind.LEAKY_RELU;
+        }
+        // plain ReLU only: with any of max, threshold, negativeSlope set the stock code takes other paths
+        if (fn instanceof ActivationReLU r && r.getMax() == null && r.getThreshold() == null
+                && r.getNegativeSlope() == null) {
+            return ActivationKernel.Kind.RELU;
+        }
+        return null;
+    }
+
+    @Override
+    public Layer instantiate(NeuralNetConfiguration conf, Collection<TrainingListener> trainingListeners,
+            int layerIndex, INDArray layerParamsView, boolean initializeParams, DataType networkDataType) {
+        Impl layer = new Impl(conf, networkDataType);
+        layer.setListeners(trainingListeners);
+        layer.setIndex(layerIndex);
+        layer.setParamsViewArray(layerParamsView);
+        Map<String, INDArray> params = initializer().init(conf, layerParamsView, initializeParams);
+        layer.setParamTable(params);
+        layer.setConf(conf);
+        return layer;
+    }
+
+    @Override
+    public FastActivation clone() {
+        return (FastActivation) super.clone();
+    }
+
+    /** Not equal to a stock {@link ActivationLayer} of the same activation (and vice versa: Lombok's canEqual). */
+    @Override
+    protected boolean canEqual(Object other) {
+        return other instanceof FastActivation;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof FastActivation && super.equals(o);
+    }
+
+    @Override
+    public int hashCode() {
+        return 31 * super.hashCode() + 1;
+    }
+
+    @Override
+    public String toString() {
+        return "FastActivation(" + getActivationFn() + ")";
+    }
+
+    /** The layer: the stock one with the Java loops where they apply. */
+    public static class Impl extends org.deeplearning4j.nn.layers.ActivationLayer {
+        public Impl(NeuralNetConfiguration conf, DataType dataType) {
+            super(conf, dataType);
+        }
+
+        private IActivation fn() {
+            return layerConf().getActivationFn();
+        }
+
+        /** The loop for this layer's activation on {@code a}, or null when the stock code must run. */
+        private ActivationKernel.Kind loopFor(INDArray a) {
+            if (!ConvBuffers.hostBackend() || a.dataType() != dataType
+                    || (dataType != DataType.FLOAT && dataType != DataType.DOUBLE)) {
+                return null;
+            }
+            return kind(fn());
+        }
+
+        private float alpha() {
+            return fn() instanceof ActivationLReLU l ? (float) l.getAlpha() : 0f;
+        }
+
+        private double alphaDouble() {
+            return fn() instanceof ActivationLReLU l ? l.getAlpha() : 0;
+        }
+
+        @Override
+        public INDArray activate(boolean training, LayerWorkspaceMgr mgr) {
+            assertInputSet(false);
+            ActivationKernel.Kind kind = loopFor(input);
+            if (kind == null) {
+                return super.activate(training, mgr);
+            }
+            INDArray out = mgr.createUninitialized(ArrayType.ACTIVATIONS, dataType, input.shape(), 'c');
+            if (dataType == DataType.FLOAT) {
+                int n = Math.toIntExact(input.length());
+                float[] x = ConvBuffers.floatValues(input, Scratch.IN);
+                ActivationKernel.forward(kind, alpha(), x, n);
+                ConvBuffers.floats(out).put(0, x, 0, n);
+            } else {
+                double[] x = ConvBuffers.read(input);
+                ActivationKernel.forward(kind, alphaDouble(), x);
+                ConvBuffers.write(x, out);
+            }
+            return out;
+        }
+
+        @Override
+        public Pair<Gradient, INDArray> backpropGradient(INDArray epsilon, LayerWorkspaceMgr mgr) {
+            assertInputSet(true);
+            ActivationKernel.Kind kind = loopFor(input);
+            if (kind == null || epsilon.dataType() != dataType) {
+                return super.backpropGradient(epsilon, mgr);
+            }
+            if (!Arrays.equals(input.shape(), epsilon.shape())) {
+                throw new IllegalArgumentException(layerId() + ": output gradient of shape "
+                        + Arrays.toString(epsilon.shape()) + " for input of shape " + Arrays.toString(input.shape()));
+            }
+            INDArray dx = mgr.createUninitialized(ArrayType.ACTIVATION_GRAD, dataType, input.shape(), 'c');
+            if (dataType == DataType.FLOAT) {
+                int n = Math.toIntExact(input.length());
+                float[] d = ConvBuffers.floatValues(epsilon, Scratch.GRAD);
+                if (kind != ActivationKernel.Kind.IDENTITY) {
+                    float[] x = ConvBuffers.floatValues(input, Scratch.IN);
+                    ActivationKernel.backward(kind, alpha(), x, d, n);
+                }
+                ConvBuffers.floats(dx).put(0, d, 0, n);
+            } else {
+                double[] d = ConvBuffers.read(epsilon);
+                ActivationKernel.backward(kind, alphaDouble(), ConvBuffers.read(input), d);
+                ConvBuffers.write(d, dx);
+            }
+            return new Pair<>(new DefaultGradient(), dx);
+        }
+    }
+}
