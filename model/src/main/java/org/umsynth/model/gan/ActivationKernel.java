@@ -1,10 +1,11 @@
 package org.umsynth.model.gan;
 
 /**
- * The element loops of {@link FastActivation}, in place on heap arrays, with DL4J's semantics at the kink and for
- * NaN: ReLU (libnd4j {@code RectifiedLinear} / {@code relu_bp}) passes where {@code x > 0}, so {@code x = 0} and NaN
- * give 0 forward and backward; LeakyReLU (libnd4j {@code LeakyReLU} / {@code lrelu_bp}) scales where {@code x < 0},
- * so {@code x = 0} passes the gradient unscaled and NaN stays NaN forward.
+ * The element loops of {@link FastActivation}, in place on heap arrays, with DL4J's semantics at the kink, for
+ * signed zeros and for NaN (checked bit for bit against the stock layer in {@code FastActivationTest}): ReLU
+ * forward (libnd4j {@code RectifiedLinear}) zeroes where {@code x < 0}, so -0 and NaN pass through; LeakyReLU
+ * (libnd4j {@code LeakyReLU} / {@code lrelu_bp}) scales where {@code x < 0}, so {@code x = 0} passes the gradient
+ * unscaled.
  *
  * <p>The SIMD loops of {@link VectorActivation} run when {@link Simd#available()}: C2 (JDK 17) does not vectorise
  * these conditional selects; the scalar loops here cover the tails and JVMs without the Vector API.
@@ -35,7 +36,7 @@ final class ActivationKernel {
             case IDENTITY -> { }
             case RELU -> {
                 for (int i = from; i < to; i++) {
-                    x[i] = x[i] > 0f ? x[i] : 0f;
+                    x[i] = x[i] < 0f ? 0f : x[i];
                 }
             }
             case LEAKY_RELU -> {
@@ -68,7 +69,7 @@ final class ActivationKernel {
         for (int i = 0; i < x.length; i++) {
             x[i] = switch (kind) {
                 case IDENTITY -> x[i];
-                case RELU -> x[i] > 0 ? x[i] : 0;
+                case RELU -> x[i] < 0 ? 0 : x[i];
                 case LEAKY_RELU -> x[i] < 0 ? alpha * x[i] : x[i];
             };
         }

@@ -150,7 +150,9 @@ public class FastActivation extends ActivationLayer {
             assertInputSet(false);
             ActivationKernel.Kind kind = loopFor(input);
             if (kind == null) {
-                return super.activate(training, mgr);
+                // the stock inference pass applies the activation to the input in place: work on a copy instead
+                return training ? super.activate(true, mgr)
+                        : fn().getActivation(mgr.dup(ArrayType.ACTIVATIONS, input, input.ordering()), false);
             }
             INDArray out = mgr.createUninitialized(ArrayType.ACTIVATIONS, dataType, input.shape(), 'c');
             if (dataType == DataType.FLOAT) {

@@ -25,7 +25,7 @@ final class VectorActivation {
                 FloatVector zero = FloatVector.zero(S);
                 for (int i = 0; i < bound; i += S.length()) {
                     FloatVector v = FloatVector.fromArray(S, x, i);
-                    zero.blend(v, v.compare(VectorOperators.GT, 0f)).intoArray(x, i);
+                    v.blend(zero, v.compare(VectorOperators.LT, 0f)).intoArray(x, i);
                 }
             }
             case LEAKY_RELU -> {
