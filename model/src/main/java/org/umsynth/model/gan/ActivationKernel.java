@@ -64,6 +64,24 @@ final class ActivationKernel {
         }
     }
 
+    /** f(x) for one float, as the loops compute it. */
+    static float forward(Kind kind, float alpha, float x) {
+        return switch (kind) {
+            case IDENTITY -> x;
+            case RELU -> x < 0f ? 0f : x;
+            case LEAKY_RELU -> x < 0f ? alpha * x : x;
+        };
+    }
+
+    /** f'(x) d for one float, as the loops compute it. */
+    static float backward(Kind kind, float alpha, float x, float d) {
+        return switch (kind) {
+            case IDENTITY -> d;
+            case RELU -> x > 0f ? d : 0f;
+            case LEAKY_RELU -> x < 0f ? alpha * d : d;
+        };
+    }
+
     /** Double forward (gradient checks; no SIMD). */
     static void forward(Kind kind, double alpha, double[] x) {
         for (int i = 0; i < x.length; i++) {

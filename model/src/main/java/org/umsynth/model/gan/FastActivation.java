@@ -39,6 +39,12 @@ public class FastActivation extends ActivationLayer {
     /** System property: {@code false} makes {@link #preferred} build DL4J's stock {@link ActivationLayer} (A/B runs). */
     public static final String ENABLED_PROPERTY = "umsynth.fastActivation";
 
+    /**
+     * The SIMD loops read and write the off-heap arrays in place, else (and without the Vector API, or for strided
+     * arrays) they run on heap copies in {@link Scratch}; a switch for A/B runs and tests.
+     */
+    static volatile boolean directKernels = true;
+
     /** For Jackson. */
     public FastActivation() {
         super();
@@ -137,6 +143,20 @@ public class FastActivation extends ActivationLayer {
             return kind(fn());
         }
 
+        /** Whether the SIMD loops can read {@code a} in place (no heap copy): contiguous, byte offsets in int range. */
+        private static boolean direct(INDArray a) {
+            return directKernels && Simd.available() && ConvBuffers.isContiguousC(a)
+                    && a.offset() + a.length() <= Integer.MAX_VALUE / Float.BYTES;
+        }
+
+        private static java.nio.ByteBuffer bytes(INDArray a) {
+            return a.data().asNio().duplicate().order(java.nio.ByteOrder.nativeOrder());
+        }
+
+        private static int byteOffset(INDArray a) {
+            return Math.toIntExact(a.offset() * Float.BYTES);
+        }
+
         private float alpha() {
             return fn() instanceof ActivationLReLU l ? (float) l.getAlpha() : 0f;
         }
@@ -155,7 +175,10 @@ public class FastActivation extends ActivationLayer {
                         : fn().getActivation(mgr.dup(ArrayType.ACTIVATIONS, input, input.ordering()), false);
             }
             INDArray out = mgr.createUninitialized(ArrayType.ACTIVATIONS, dataType, input.shape(), 'c');
-            if (dataType == DataType.FLOAT) {
+            if (dataType == DataType.FLOAT && direct(input)) {
+                VectorActivation.forward(kind, alpha(), bytes(input), byteOffset(input), bytes(out), byteOffset(out),
+                        (int) input.length());
+            } else if (dataType == DataType.FLOAT) {
                 int n = Math.toIntExact(input.length());
                 float[] x = ConvBuffers.floatValues(input, Scratch.IN);
                 ActivationKernel.forward(kind, alpha(), x, n);
@@ -180,7 +203,10 @@ public class FastActivation extends ActivationLayer {
                         + Arrays.toString(epsilon.shape()) + " for input of shape " + Arrays.toString(input.shape()));
             }
             INDArray dx = mgr.createUninitialized(ArrayType.ACTIVATION_GRAD, dataType, input.shape(), 'c');
-            if (dataType == DataType.FLOAT) {
+            if (dataType == DataType.FLOAT && direct(input) && direct(epsilon)) {
+                VectorActivation.backward(kind, alpha(), bytes(input), byteOffset(input), bytes(epsilon),
+                        byteOffset(epsilon), bytes(dx), byteOffset(dx), (int) input.length());
+            } else if (dataType == DataType.FLOAT) {
                 int n = Math.toIntExact(input.length());
                 float[] d = ConvBuffers.floatValues(epsilon, Scratch.GRAD);
                 if (kind != ActivationKernel.Kind.IDENTITY) {

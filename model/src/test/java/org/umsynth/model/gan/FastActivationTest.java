@@ -121,25 +121,43 @@ class FastActivationTest {
 
     @Test
     void equalsTheStockLayerBitForBit() {
-        for (DataType type : new DataType[] {DataType.FLOAT, DataType.DOUBLE}) {
-            for (IActivation fn : COMPUTED) {
-                Nd4j.getRandom().setSeed(7);
-                // odd sizes: SIMD body plus a scalar tail
-                sameAsStock(fn, values(type, 2, 3, 5, 7), Nd4j.randn(type, 2, 3, 5, 7), "contiguous");
-                sameAsStock(fn, values(type, 4, 8, 10, 10), values(type, 4, 8, 10, 10), "contiguous");
-                sameAsStock(fn, values(type, 3, 1), values(type, 3, 1), "tiny 2-d");
-                // strided views: a channel range, a permuted (f-like) array
-                INDArray big = values(type, 2, 6, 9, 11);
-                INDArray view = big.get(NDArrayIndex.all(), NDArrayIndex.interval(1, 4), NDArrayIndex.all(),
-                        NDArrayIndex.interval(2, 9));
-                INDArray epsView = values(type, 2, 6, 9, 11).get(NDArrayIndex.all(), NDArrayIndex.interval(2, 5),
-                        NDArrayIndex.all(), NDArrayIndex.interval(0, 7));
-                assertFalse(ConvBuffers.isContiguousC(view));
-                sameAsStock(fn, view, epsView, "view");
-                INDArray permuted = values(type, 5, 4, 3, 2).permute(3, 2, 1, 0);
-                sameAsStock(fn, permuted, values(type, 2, 3, 4, 5).dup('f'), "permuted");
+        try {
+            for (boolean direct : new boolean[] {true, false}) { // SIMD on the off-heap arrays, or on heap copies
+                FastActivation.directKernels = direct;
+                for (DataType type : new DataType[] {DataType.FLOAT, DataType.DOUBLE}) {
+                    for (IActivation fn : COMPUTED) {
+                        equalsTheStockLayer(fn, type);
+                    }
+                }
             }
+        } finally {
+            FastActivation.directKernels = true;
         }
+    }
+
+    private static void equalsTheStockLayer(IActivation fn, DataType type) {
+        Nd4j.getRandom().setSeed(7);
+        // odd sizes: SIMD body plus a scalar tail
+        sameAsStock(fn, values(type, 2, 3, 5, 7), Nd4j.randn(type, 2, 3, 5, 7), "contiguous");
+        sameAsStock(fn, values(type, 4, 8, 10, 10), values(type, 4, 8, 10, 10), "contiguous");
+        sameAsStock(fn, values(type, 3, 1), values(type, 3, 1), "tiny 2-d");
+        // contiguous views at an offset into a bigger buffer
+        INDArray slice = values(type, 5, 3, 4, 7).get(NDArrayIndex.interval(2, 4), NDArrayIndex.all(),
+                NDArrayIndex.all(), NDArrayIndex.all());
+        INDArray epsSlice = values(type, 4, 3, 4, 7).get(NDArrayIndex.interval(1, 3), NDArrayIndex.all(),
+                NDArrayIndex.all(), NDArrayIndex.all());
+        assertTrue(ConvBuffers.isContiguousC(slice) && slice.offset() > 0 && epsSlice.offset() > 0);
+        sameAsStock(fn, slice, epsSlice, "offset slice");
+        // strided views: a channel range, a permuted (f-like) array
+        INDArray big = values(type, 2, 6, 9, 11);
+        INDArray view = big.get(NDArrayIndex.all(), NDArrayIndex.interval(1, 4), NDArrayIndex.all(),
+                NDArrayIndex.interval(2, 9));
+        INDArray epsView = values(type, 2, 6, 9, 11).get(NDArrayIndex.all(), NDArrayIndex.interval(2, 5),
+                NDArrayIndex.all(), NDArrayIndex.interval(0, 7));
+        assertFalse(ConvBuffers.isContiguousC(view));
+        sameAsStock(fn, view, epsView, "view");
+        INDArray permuted = values(type, 5, 4, 3, 2).permute(3, 2, 1, 0);
+        sameAsStock(fn, permuted, values(type, 2, 3, 4, 5).dup('f'), "permuted");
     }
 
     @Test
