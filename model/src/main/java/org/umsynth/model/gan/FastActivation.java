@@ -21,11 +21,16 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * DL4J's {@link ActivationLayer} with identity, ReLU and LeakyReLU (any alpha) computed by Java loops
- * ({@link ActivationKernel}: one bulk copy of the input (and of the output gradient) into per-thread heap scratch,
- * a SIMD select, one bulk copy out) instead of libnd4j ops: the stock layer pays a workspace {@code dup} plus a
- * scalar op forward and a {@code dup} plus a custom op ({@code lrelu_bp}) backward, 10-40 us fixed cost each, which
- * on the discriminator's small tensors is most of its time. Same values as the stock layer, bit for bit.
+ * DL4J's {@link ActivationLayer} with identity, ReLU and LeakyReLU (any alpha) computed by Java loops instead of
+ * libnd4j ops: the stock layer pays a workspace {@code dup} plus a scalar op forward and a {@code dup} plus a custom
+ * op ({@code relu_bp} / {@code lrelu_bp}) backward, 10-40 us fixed cost each and a slow LeakyReLU, which on the
+ * discriminator's small tensors is most of its time. With the Vector API ({@link Simd#available()}) the loops
+ * ({@link VectorActivation}) read the off-heap input (and output gradient) and write the new off-heap array in place;
+ * strided arrays and JVMs without it go through per-thread heap copies ({@link Scratch}, {@link ActivationKernel}).
+ * Measured per call on the GAN's shapes ({@code ActivationBenchmarkTest}, one core): forward 1.4-2.8x (ReLU) and
+ * 11-19x (LeakyReLU) faster than the stock layer, backward 6-26x; in place about 2x faster than through heap copies on
+ * [2, 16, 64, 64]. Same float values as the stock layer, bit for bit (kink, signed zeros, NaN); in double the
+ * LeakyReLU gradient uses the exact alpha where libnd4j's {@code lrelu_bp} rounds it to float.
  *
  * <p>Other activations (and ReLU with a threshold, cap or negative slope), other data types than float and double,
  * and non-CPU backends run the stock layer's code. Unlike the stock layer's inference pass, which applies the

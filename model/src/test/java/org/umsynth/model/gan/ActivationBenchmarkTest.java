@@ -25,7 +25,8 @@ import org.nd4j.linalg.factory.Nd4j;
 /**
  * Microseconds per training forward and backprop call of DL4J's {@link ActivationLayer} against {@link FastActivation}
  * on the GAN step's activation shapes (generator ReLUs, discriminator LeakyReLU 0.2), inside an open workspace as in a
- * network's fit (without one every array is a fresh off-heap allocation), rounds alternating the layers; and the
+ * network's fit (without one every array is a fresh off-heap allocation), rounds alternating the layers (the fast one
+ * with its SIMD loops on the off-heap arrays and on heap copies, {@code FastActivation.directKernels}); and the
  * backward loop alone, scalar against SIMD. Not a unit test: run with {@code -Dumsynth.bench=true} (and
  * {@code OMP_NUM_THREADS=1}).
  */
@@ -48,11 +49,14 @@ class ActivationBenchmarkTest {
                 Nd4j.getRandom().setSeed(3);
                 INDArray x = Nd4j.randn(DataType.FLOAT, shape);
                 INDArray eps = Nd4j.randn(DataType.FLOAT, shape);
-                Layer[] layers = {layer(new ActivationLayer(fn)), layer(new FastActivation(fn))};
-                List<List<Double>> forward = List.of(new ArrayList<>(), new ArrayList<>());
-                List<List<Double>> backward = List.of(new ArrayList<>(), new ArrayList<>());
+                // stock; fast on the off-heap arrays; fast on heap copies
+                Layer[] layers = {layer(new ActivationLayer(fn)), layer(new FastActivation(fn)),
+                        layer(new FastActivation(fn))};
+                List<List<Double>> forward = List.of(new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
+                List<List<Double>> backward = List.of(new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
                 for (int round = 0; round < rounds; round++) {
-                    for (int k = 0; k < 2; k++) {
+                    for (int k = 0; k < 3; k++) {
+                        FastActivation.directKernels = k != 2;
                         Layer layer = layers[k];
                         for (int r = 0; r < reps; r++) {
                             try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().getAndActivateWorkspace(WS, WS_ID)) {
@@ -70,9 +74,11 @@ class ActivationBenchmarkTest {
                         }
                     }
                 }
-                System.out.printf("BENCH activation %s %s: median us forward stock %.1f fast %.1f, backprop stock %.1f "
-                        + "fast %.1f%n", java.util.Arrays.toString(shape), fn, median(forward.get(0)),
-                        median(forward.get(1)), median(backward.get(0)), median(backward.get(1)));
+                FastActivation.directKernels = true;
+                System.out.printf("BENCH activation %s %s: median us forward stock %.1f fast %.1f (heap copies %.1f), "
+                        + "backprop stock %.1f fast %.1f (heap copies %.1f)%n", java.util.Arrays.toString(shape), fn,
+                        median(forward.get(0)), median(forward.get(1)), median(forward.get(2)),
+                        median(backward.get(0)), median(backward.get(1)), median(backward.get(2)));
             }
         }
     }
