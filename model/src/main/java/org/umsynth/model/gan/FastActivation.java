@@ -33,7 +33,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * LeakyReLU gradient uses the exact alpha where libnd4j's {@code lrelu_bp} rounds it to float.
  *
  * <p>Other activations (and ReLU with a threshold, cap or negative slope), other data types than float and double,
- * and non-CPU backends run the stock layer's code. Unlike the stock layer's inference pass, which applies the
+ * non-CPU backends, and ReLU on JVMs without the Vector API run the stock layer's code. Unlike the stock layer's inference pass, which applies the
  * activation to its input in place, this layer never writes into its input or the output gradient: it returns new
  * {@link ArrayType#ACTIVATIONS} / {@link ArrayType#ACTIVATION_GRAD} arrays.
  *
@@ -145,7 +145,9 @@ public class FastActivation extends ActivationLayer {
                     || (dataType != DataType.FLOAT && dataType != DataType.DOUBLE)) {
                 return null;
             }
-            return kind(fn());
+            ActivationKernel.Kind kind = kind(fn());
+            // without the Vector API the scalar ReLU selects (mispredicted branches) are slower than libnd4j's ops
+            return kind == ActivationKernel.Kind.RELU && !Simd.available() ? null : kind;
         }
 
         /** Whether the SIMD loops can read {@code a} in place (no heap copy): contiguous, byte offsets in int range. */
