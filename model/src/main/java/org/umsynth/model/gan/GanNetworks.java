@@ -217,7 +217,7 @@ public final class GanNetworks {
                 b.addLayer(name, maybeFrozen(convLayer(p, 4, stride, 2, filters, Activation.IDENTITY
                         .getActivationFunction()), frozen), x);
                 b.addLayer(name + "_in", instanceNorm(p), name);
-                b.addLayer(name + "_act", new ActivationLayer(new ActivationLReLU(0.2)), name + "_in");
+                b.addLayer(name + "_act", activation(p, new ActivationLReLU(0.2)), name + "_in");
                 x = name + "_act";
             }
             String last = prefix + (p.discriminatorLayers() + 1);
@@ -285,8 +285,13 @@ public final class GanNetworks {
 
     private static String normRelu(GraphBuilder b, GanProfile p, String name, String input) {
         b.addLayer(name + "_in", instanceNorm(p), input);
-        b.addLayer(name + "_relu", new ActivationLayer(Activation.RELU), name + "_in");
+        b.addLayer(name + "_relu", activation(p, Activation.RELU.getActivationFunction()), name + "_in");
         return name + "_relu";
+    }
+
+    /** {@link FastActivation}, or DL4J's {@link ActivationLayer} with {@code stockLayers} or {@code -Dumsynth.fastActivation=false}. */
+    private static Layer activation(GanProfile p, org.nd4j.linalg.activations.IActivation fn) {
+        return p.stockLayers() ? new ActivationLayer(fn) : FastActivation.preferred(fn);
     }
 
     /** Parameter count of a configuration, without allocating its parameters. */

@@ -30,9 +30,10 @@ import org.umsynth.model.train.Conditioning;
  *                          with the {@code onednn} build) instead of DL4J's {@code ConvolutionLayer}; same function
  *                          and parameter count, another weight layout, so checkpoints are not interchangeable
  * @param stockLayers       DL4J's stock {@code ConvolutionLayer} (unless {@code sameDiffConvolutions}) and
- *                          {@code Deconvolution2D} and the SameDiff {@link InstanceNorm} / {@link ReflectionPad2D}
- *                          instead of the default {@link FastConvolution}, {@link FastDeconvolution2D},
- *                          {@link FastInstanceNorm} and {@link FastReflectionPad2D}: the same function and parameters
+ *                          {@code Deconvolution2D}, {@code ActivationLayer} and the SameDiff {@link InstanceNorm} /
+ *                          {@link ReflectionPad2D} instead of the default {@link FastConvolution},
+ *                          {@link FastDeconvolution2D}, {@link FastActivation}, {@link FastInstanceNorm} and
+ *                          {@link FastReflectionPad2D}: the same function and parameters
  *                          (checkpoints load either way), several times slower on CPU; absent in older checkpoints,
  *                          which therefore load with the fast layers
  */

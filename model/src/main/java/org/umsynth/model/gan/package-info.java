@@ -15,7 +15,9 @@
  *       sgemm; layers with at most 4 output channels without a column matrix: the unpadded stride-1 7x7 heads by
  *       {@code FlatConvolution} (loops C2 vectorises), others by {@code DirectConvolution}, and on ND4J's oneDNN
  *       build the heads by libnd4j's oneDNN {@code conv2d}, {@code NativeConvolution}),
- *       {@link org.umsynth.model.gan.FastInstanceNorm}, {@link org.umsynth.model.gan.FastReflectionPad2D};
+ *       {@link org.umsynth.model.gan.FastInstanceNorm}, {@link org.umsynth.model.gan.FastReflectionPad2D},
+ *       {@link org.umsynth.model.gan.FastActivation} (ReLU / LeakyReLU as SIMD selects on the off-heap arrays;
+ *       {@code -Dumsynth.fastActivation=false} builds DL4J's {@code ActivationLayer});
  *       per-thread scratch arrays in {@code Scratch}. The combined graph's frozen D is wrapped in
  *       {@link org.umsynth.model.gan.FrozenWithInputGradient}: its fast layers compute only the input gradient.
  *       Measured in {@code bench/gan/README.md}: a demo GAN step 7-12x faster than with the stock layers.</li>

@@ -23,7 +23,8 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
  * Milliseconds per alternating GAN step (G forward, D fit, combined fit, copies), demo profile sizes,
  * batch 2. Not a unit test: run with {@code -Dumsynth.bench=true} (and {@code OMP_NUM_THREADS=1});
  * {@code -Dumsynth.bench.stock=true} times DL4J's stock convolution layers instead of {@link FastConvolution};
- * {@code -Dumsynth.fastAdam=false} DL4J's stock Adam instead of {@link FastAdam}.
+ * {@code -Dumsynth.fastAdam=false} DL4J's stock Adam instead of {@link FastAdam};
+ * {@code -Dumsynth.fastActivation=false} DL4J's {@code ActivationLayer} instead of {@link FastActivation}.
  */
 @EnabledIfSystemProperty(named = "umsynth.bench", matches = "true")
 class GanStepBenchmarkTest {
