@@ -129,6 +129,34 @@ public class FastActivation extends ActivationLayer {
         return "FastActivation(" + getActivationFn() + ")";
     }
 
+    /** Whether the SIMD loops can read {@code a} in place (no heap copy): contiguous, byte offsets in int range. */
+    static boolean direct(INDArray a) {
+        return directKernels && Simd.available() && a.dataType() == DataType.FLOAT && ConvBuffers.isContiguousC(a)
+                && a.offset() + a.length() <= Integer.MAX_VALUE / Float.BYTES;
+    }
+
+    /** The array's whole buffer as native-order bytes (index with {@link #byteOffset}). */
+    static java.nio.ByteBuffer bytes(INDArray a) {
+        return a.data().asNio().duplicate().order(java.nio.ByteOrder.nativeOrder());
+    }
+
+    static int byteOffset(INDArray a) {
+        return Math.toIntExact(a.offset() * Float.BYTES);
+    }
+
+    /** LeakyReLU's slope in float (0 for the other activations). */
+    static float alpha(IActivation fn) {
+        return fn instanceof ActivationLReLU l ? (float) l.getAlpha() : 0f;
+    }
+
+    /**
+     * The SIMD loop that computes {@code fn} on float arrays read in place, or null (another activation, no Vector
+     * API, a non-CPU backend): for layers that apply their own activation ({@link PreActivation}).
+     */
+    static ActivationKernel.Kind inPlaceKind(IActivation fn) {
+        return directKernels && Simd.available() && ConvBuffers.hostBackend() ? kind(fn) : null;
+    }
+
     /** The layer: the stock one with the Java loops where they apply. */
     public static class Impl extends org.deeplearning4j.nn.layers.ActivationLayer {
         public Impl(NeuralNetConfiguration conf, DataType dataType) {
@@ -150,22 +178,8 @@ public class FastActivation extends ActivationLayer {
             return kind == ActivationKernel.Kind.RELU && !Simd.available() ? null : kind;
         }
 
-        /** Whether the SIMD loops can read {@code a} in place (no heap copy): contiguous, byte offsets in int range. */
-        private static boolean direct(INDArray a) {
-            return directKernels && Simd.available() && ConvBuffers.isContiguousC(a)
-                    && a.offset() + a.length() <= Integer.MAX_VALUE / Float.BYTES;
-        }
-
-        private static java.nio.ByteBuffer bytes(INDArray a) {
-            return a.data().asNio().duplicate().order(java.nio.ByteOrder.nativeOrder());
-        }
-
-        private static int byteOffset(INDArray a) {
-            return Math.toIntExact(a.offset() * Float.BYTES);
-        }
-
         private float alpha() {
-            return fn() instanceof ActivationLReLU l ? (float) l.getAlpha() : 0f;
+            return FastActivation.alpha(fn());
         }
 
         private double alphaDouble() {

@@ -28,6 +28,19 @@ final class PreActivation {
         if (afn instanceof ActivationIdentity) {
             return z;
         }
+        ActivationKernel.Kind kind = FastActivation.inPlaceKind(afn);
+        if (kind != null && FastActivation.direct(z)) {
+            // SIMD loop into a new array: z itself is the kept pre-activation (no copy, no libnd4j op)
+            INDArray out = mgr.createUninitialized(ArrayType.ACTIVATIONS, z.dataType(), z.shape(), 'c');
+            VectorActivation.forward(kind, FastActivation.alpha(afn), FastActivation.bytes(z),
+                    FastActivation.byteOffset(z), FastActivation.bytes(out), FastActivation.byteOffset(out),
+                    Math.toIntExact(z.length()));
+            if (keep) {
+                value = z;
+                this.input = input;
+            }
+            return out;
+        }
         if (keep) {
             value = mgr.dup(ArrayType.ACTIVATIONS, z); // getActivation may work in place
             this.input = input;
@@ -47,6 +60,15 @@ final class PreActivation {
         } else {
             INDArray z = value != null && this.input == input ? value : recompute.get();
             clear();
+            ActivationKernel.Kind kind = FastActivation.inPlaceKind(afn);
+            if (kind != null && FastActivation.direct(z) && FastActivation.direct(epsilon)
+                    && java.util.Arrays.equals(z.shape(), epsilon.shape())) {
+                INDArray dz = mgr.createUninitialized(ArrayType.BP_WORKING_MEM, DataType.FLOAT, z.shape(), 'c');
+                VectorActivation.backward(kind, FastActivation.alpha(afn), FastActivation.bytes(z),
+                        FastActivation.byteOffset(z), FastActivation.bytes(epsilon), FastActivation.byteOffset(epsilon),
+                        FastActivation.bytes(dz), FastActivation.byteOffset(dz), Math.toIntExact(z.length()));
+                return dz.dataType() == dataType ? dz : dz.castTo(dataType);
+            }
             delta = afn.backprop(z, epsilon).getFirst();
         }
         if (delta.dataType() != dataType) {
