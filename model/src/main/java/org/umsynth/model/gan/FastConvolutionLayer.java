@@ -407,7 +407,11 @@ public class FastConvolutionLayer extends ConvolutionLayer {
         }
         INDArray biasGrad = gradientViews.get(ConvolutionParamInitializer.BIAS_KEY);
         if (layerConf().hasBias()) {
-            biasGrad.assign(delta.sum(0, 2, 3).reshape(biasGrad.shape()));
+            if (delta.rank() == 4 && delta.size(0) > 0 && Blas.directFloat(delta, biasGrad)) {
+                Blas.channelSums(delta, biasGrad);
+            } else {
+                biasGrad.assign(delta.sum(0, 2, 3).reshape(biasGrad.shape()));
+            }
             gradient.setGradientFor(ConvolutionParamInitializer.BIAS_KEY, biasGrad);
         }
         gradient.setGradientFor(ConvolutionParamInitializer.WEIGHT_KEY, weightGrad, 'c');

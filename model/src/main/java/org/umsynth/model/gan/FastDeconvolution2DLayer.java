@@ -162,7 +162,11 @@ public class FastDeconvolution2DLayer extends Deconvolution2DLayer {
 
         Gradient gradient = new DefaultGradient();
         if (layerConf().hasBias()) {
-            biasGrad.assign(delta.sum(0, 2, 3).reshape(biasGrad.shape()));
+            if (delta.rank() == 4 && delta.size(0) > 0 && Blas.directFloat(delta, biasGrad)) {
+                Blas.channelSums(delta, biasGrad);
+            } else {
+                biasGrad.assign(delta.sum(0, 2, 3).reshape(biasGrad.shape()));
+            }
             gradient.setGradientFor(DeconvolutionParamInitializer.BIAS_KEY, biasGrad);
         }
         gradient.setGradientFor(DeconvolutionParamInitializer.WEIGHT_KEY, weightGrad, 'c');

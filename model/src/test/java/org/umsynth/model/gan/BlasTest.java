@@ -101,4 +101,20 @@ class BlasTest {
         assertThrows(IllegalArgumentException.class, () -> Blas.gemm(Nd4j.ones(DataType.FLOAT, 2, 3),
                 Nd4j.ones(DataType.FLOAT, 4, 5), Nd4j.ones(DataType.FLOAT, 2, 5), false, false, 1.0, 0.0));
     }
+
+    @Test
+    void channelSumsEqualNd4jSumIntoAnOffsetView() {
+        Nd4j.getRandom().setSeed(29);
+        INDArray delta = Nd4j.randn(DataType.FLOAT, 3, 5, 7, 9);
+        INDArray flat = Nd4j.zeros(DataType.FLOAT, 1, 12);
+        INDArray into = flat.get(NDArrayIndex.point(0), NDArrayIndex.interval(4, 9)).reshape(1, 5); // a view at offset 4
+        assertTrue(Blas.directFloat(delta, into));
+        Blas.channelSums(delta, into);
+        INDArray expected = delta.sum(0, 2, 3);
+        for (int c = 0; c < 5; c++) {
+            assertEquals(expected.getDouble(c), into.getDouble(0, c), 1e-4 * (1 + Math.abs(expected.getDouble(c))));
+        }
+        assertEquals(0.0, flat.getDouble(0, 3), 0.0);
+        assertEquals(0.0, flat.getDouble(0, 9), 0.0);
+    }
 }
