@@ -250,7 +250,9 @@ public class FastConvolutionLayer extends ConvolutionLayer {
                     VectorConvolution.inputGradient(g, dx, i * g.imageSize(), w, nOut, d, i * outImage);
                 }
                 ConvBuffers.floats(epsNext).put(0, dx, 0, inputLength);
-                ConvBuffers.write(dw, weightGrad);
+                if (dw != null) { // null: input gradient only (a frozen layer)
+                    ConvBuffers.write(dw, weightGrad);
+                }
                 return;
             }
             if (dw != null && FlatConvolution.covers(g)) {

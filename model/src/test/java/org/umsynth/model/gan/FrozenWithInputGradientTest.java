@@ -55,13 +55,24 @@ class FrozenWithInputGradientTest {
 
     /** A trainable stock 1x1 conv ("pre", its weight gradient carries the frozen layer's input gradient), then the frozen conv. */
     private static ComputationGraphConfiguration conf(int[] c, boolean inputGradientOnly, DataType type) {
+        return conf(c, inputGradientOnly, type, WIDTH);
+    }
+
+    /** Input width: 13, and wide enough for the SIMD kernels' rows ({@link VectorConvolution#covers}). */
+    private static final int WIDTH = 13;
+
+    private static int wideWidth() {
+        return 4 * VectorConvolution.lanes() + 6;
+    }
+
+    private static ComputationGraphConfiguration conf(int[] c, boolean inputGradientOnly, DataType type, int width) {
         ConvolutionLayer inner = new FastConvolution.Builder(c[0], c[0]).stride(c[1], c[1]).padding(c[2], c[2])
                 .nOut(c[3]).activation(activation(c[4])).convolutionMode(ConvolutionMode.Truncate).build();
         FrozenLayerWithBackprop frozen = inputGradientOnly ? new FrozenWithInputGradient(inner)
                 : new FrozenLayerWithBackprop(inner);
         return new NeuralNetConfiguration.Builder().dataType(type).seed(7).updater(new Adam(1e-2))
                 .weightInit(new WeightInitDistribution(new NormalDistribution(0, 0.3))).biasInit(0.1)
-                .graphBuilder().addInputs("in").setInputTypes(InputType.convolutional(15, 13, 4))
+                .graphBuilder().addInputs("in").setInputTypes(InputType.convolutional(15, width, 4))
                 .addLayer("pre", new ConvolutionLayer.Builder(1, 1).nOut(5).activation(new ActivationIdentity())
                         .build(), "in")
                 .addLayer("conv", frozen, "pre")
@@ -99,14 +110,23 @@ class FrozenWithInputGradientTest {
     @Test
     void sameValuesAndInputGradientAsDl4jsFrozenLayer() {
         for (int[] c : CASES) {
-            String name = java.util.Arrays.toString(c);
-            ComputationGraph plain = init(conf(c, false, DataType.FLOAT));
-            ComputationGraph fast = init(conf(c, true, DataType.FLOAT));
+            sameValuesAndInputGradient(c, WIDTH);
+        }
+        // the unpadded 7x7 layer on rows the SIMD kernels take
+        assertTrue(Simd.available());
+        sameValuesAndInputGradient(CASES[4], wideWidth());
+    }
+
+    private static void sameValuesAndInputGradient(int[] c, int width) {
+        {
+            String name = java.util.Arrays.toString(c) + " width " + width;
+            ComputationGraph plain = init(conf(c, false, DataType.FLOAT, width));
+            ComputationGraph fast = init(conf(c, true, DataType.FLOAT, width));
             fast.setParams(plain.params());
             assertFalse(inner(plain).isInputGradientOnly(), name);
             assertTrue(inner(fast).isInputGradientOnly(), name);
             Nd4j.getRandom().setSeed(11);
-            INDArray x = Nd4j.randn(DataType.FLOAT, 2, 4, 15, 13);
+            INDArray x = Nd4j.randn(DataType.FLOAT, 2, 4, 15, width);
             INDArray y = plain.outputSingle(x);
             assertClose(y, fast.outputSingle(x), 1e-6, "output " + name);
             INDArray labels = Nd4j.randn(DataType.FLOAT, y.shape());
