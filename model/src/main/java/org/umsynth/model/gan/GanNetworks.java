@@ -333,7 +333,9 @@ public final class GanNetworks {
             if (dst == null || !java.util.Arrays.equals(dst.shape(), e.getValue().shape())) {
                 throw new IllegalStateException("parameter " + e.getKey() + " missing or of another shape in target");
             }
-            dst.assign(e.getValue());
+            if (!Blas.copyFloats(e.getValue(), dst)) {
+                dst.assign(e.getValue());
+            }
             copied += dst.length();
         }
         return copied;

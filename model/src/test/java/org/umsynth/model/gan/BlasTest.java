@@ -1,6 +1,7 @@
 package org.umsynth.model.gan;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -116,5 +117,21 @@ class BlasTest {
         }
         assertEquals(0.0, flat.getDouble(0, 3), 0.0);
         assertEquals(0.0, flat.getDouble(0, 9), 0.0);
+    }
+
+    @Test
+    void copyFloatsCopiesBetweenOffsetViewsOnly() {
+        Nd4j.getRandom().setSeed(31);
+        INDArray src = Nd4j.randn(DataType.FLOAT, 1, 20);
+        INDArray dstBase = Nd4j.zeros(DataType.FLOAT, 1, 20);
+        INDArray from = src.get(NDArrayIndex.point(0), NDArrayIndex.interval(3, 11)).reshape(2, 4);
+        INDArray to = dstBase.get(NDArrayIndex.point(0), NDArrayIndex.interval(9, 17)).reshape(2, 4);
+        assertTrue(Blas.copyFloats(from, to));
+        assertEquals(from, to);
+        assertEquals(0.0, dstBase.getDouble(0, 8), 0.0);
+        assertEquals(0.0, dstBase.getDouble(0, 17), 0.0);
+        // another type or length: not copied, the caller falls back
+        assertFalse(Blas.copyFloats(Nd4j.ones(DataType.DOUBLE, 8), Nd4j.zeros(DataType.DOUBLE, 8)));
+        assertFalse(Blas.copyFloats(Nd4j.ones(DataType.FLOAT, 7), Nd4j.zeros(DataType.FLOAT, 8)));
     }
 }
