@@ -18,7 +18,11 @@
  *       {@link org.umsynth.model.gan.FastInstanceNorm}, {@link org.umsynth.model.gan.FastReflectionPad2D},
  *       {@link org.umsynth.model.gan.FastActivation} (ReLU / LeakyReLU as SIMD selects on the off-heap arrays;
  *       {@code -Dumsynth.fastActivation=false} builds DL4J's {@code ActivationLayer});
- *       per-thread scratch arrays in {@code Scratch}. The combined graph's frozen D is wrapped in
+ *       per-thread scratch arrays in {@code Scratch}. With JDK 17's Vector API ({@code --add-modules
+ *       jdk.incubator.vector}, {@code Simd}; {@code -Dumsynth.simd=false} turns it off) the unpadded 7x7 stem and
+ *       heads run as register-blocked SIMD convolutions ({@code VectorConvolution}), the PatchGAN's last layers
+ *       vectorised over channels ({@code ChannelVectorConvolution}) and the instance norms' sums as vector
+ *       reductions ({@code VectorReductions}). The combined graph's frozen D is wrapped in
  *       {@link org.umsynth.model.gan.FrozenWithInputGradient}: its fast layers compute only the input gradient.
  *       Measured in {@code bench/gan/README.md}: a demo GAN step 7-12x faster than with the stock layers.</li>
  *   <li>{@link org.umsynth.model.gan.FastAdam}: the networks' optimiser, DL4J's Adam with the step as a Java loop
