@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 class ChannelVectorConvolutionTest {
     @Test
     void sameAsThePlainConvolution() {
-        assertTrue(Simd.available(), "SIMD kernels unavailable: is --add-modules jdk.incubator.vector missing?");
+        SimdExpectation.check();
         int lanes = VectorConvolution.lanes();
         Random r = new Random(3);
         // {channels, height, width, kernel, stride, padding, nOut}: the PatchGAN's last layers (128 -> 1, 4x4, pad 2

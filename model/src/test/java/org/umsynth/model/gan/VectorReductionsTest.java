@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Test;
 class VectorReductionsTest {
     @Test
     void sameAsDoubleSums() {
-        assertTrue(Simd.available(), "SIMD kernels unavailable: is --add-modules jdk.incubator.vector missing?");
+        SimdExpectation.check();
         Random r = new Random(5);
         int lanes = VectorConvolution.lanes();
         int[] lengths = {0, 1, lanes - 1, 2 * lanes - 1, 2 * lanes, 2 * lanes + 1, 36, 81, 1023, 1024, 1025, 4096, 5003};
