@@ -85,11 +85,16 @@ final class ChannelVectorConvolution {
         return terms;
     }
 
-    /** Offset of output pixel {@code p}'s receptive field's origin in the channels-last padded image. */
-    private static int origin(ConvGeometry g, int p) {
-        int oy = p / g.outW;
-        int ox = p - oy * g.outW;
-        return (oy * g.strideH * paddedWidth(g) + ox * g.strideW) * g.channels;
+    /** Per output pixel: its receptive field's origin in the channels-last padded image. */
+    private static int[] origins(ConvGeometry g) {
+        int pw = paddedWidth(g);
+        int[] origins = new int[g.outH * g.outW];
+        for (int oy = 0, p = 0; oy < g.outH; oy++) {
+            for (int ox = 0; ox < g.outW; ox++, p++) {
+                origins[p] = (oy * g.strideH * pw + ox * g.strideW) * g.channels;
+            }
+        }
+        return origins;
     }
 
     /** {@code out += conv(image, weights)}: {@code out} holds the bias (or zeros) on entry. */
@@ -98,17 +103,18 @@ final class ChannelVectorConvolution {
         toChannelsLast(g, image, imageOffset, x);
         float[] w = weightsChannelsLast(g, weights, nOut);
         int[] terms = imageTerms(g);
+        int[] origin = origins(g);
         int n = terms.length;
-        int pixels = g.outH * g.outW;
+        int pixels = origin.length;
         for (int o = 0; o < nOut; o++) {
             int wBase = o * n * L;
             // four output pixels per pass over the terms (four independent FMA chains); the last pass repeats its
             // last pixel where fewer are left
             for (int p = 0; p < pixels; p += 4) {
-                int b0 = origin(g, p);
-                int b1 = origin(g, Math.min(p + 1, pixels - 1));
-                int b2 = origin(g, Math.min(p + 2, pixels - 1));
-                int b3 = origin(g, Math.min(p + 3, pixels - 1));
+                int b0 = origin[p];
+                int b1 = origin[Math.min(p + 1, pixels - 1)];
+                int b2 = origin[Math.min(p + 2, pixels - 1)];
+                int b3 = origin[Math.min(p + 3, pixels - 1)];
                 FloatVector a0 = FloatVector.zero(S);
                 FloatVector a1 = a0;
                 FloatVector a2 = a0;
@@ -147,8 +153,9 @@ final class ChannelVectorConvolution {
         int padded = paddedHeight(g) * pw * c;
         float[] w = weightsChannelsLast(g, weights, nOut);
         int[] terms = imageTerms(g);
+        int[] origin = origins(g);
         int n = terms.length;
-        int pixels = g.outH * g.outW;
+        int pixels = origin.length;
         // input gradient: every output pixel's gradient spread over its receptive field, channels-last and padded
         float[] dx = Scratch.floats(Scratch.COLUMN, padded);
         java.util.Arrays.fill(dx, 0, padded, 0f);
@@ -160,7 +167,7 @@ final class ChannelVectorConvolution {
                     continue;
                 }
                 FloatVector dv = FloatVector.broadcast(S, d);
-                int b = origin(g, p);
+                int b = origin[p];
                 for (int t = 0; t < n; t++) {
                     int at = b + terms[t];
                     FloatVector.fromArray(S, w, wBase + t * L).fma(dv, FloatVector.fromArray(S, dx, at))
@@ -200,7 +207,7 @@ final class ChannelVectorConvolution {
                 FloatVector a3 = a0;
                 for (int p = 0; p < pixels; p++) {
                     FloatVector dv = FloatVector.broadcast(S, delta[o * pixels + p]);
-                    int b = origin(g, p);
+                    int b = origin[p];
                     a0 = FloatVector.fromArray(S, x, b + terms[t]).fma(dv, a0);
                     a1 = FloatVector.fromArray(S, x, b + terms[t1]).fma(dv, a1);
                     a2 = FloatVector.fromArray(S, x, b + terms[t2]).fma(dv, a2);

@@ -49,6 +49,20 @@ final class ConvBuffers {
                 .reshape('c', new long[] {rows, columns});
     }
 
+    /**
+     * The whole underlying buffer of a float array as native-order bytes, for the Vector API's byte-buffer loads
+     * (index it with {@link #byteOffset}; unlike {@link #floats} it is not sliced at the array's offset).
+     */
+    static java.nio.ByteBuffer bytes(INDArray a) {
+        check(a, DataType.FLOAT);
+        return a.data().asNio().duplicate().order(java.nio.ByteOrder.nativeOrder());
+    }
+
+    /** Byte offset of a float array's first element in {@link #bytes}. */
+    static int byteOffset(INDArray a) {
+        return Math.toIntExact(a.offset() * Float.BYTES);
+    }
+
     static FloatBuffer floats(INDArray a) {
         check(a, DataType.FLOAT);
         return a.data().asNioFloat().duplicate().position(Math.toIntExact(a.offset())).slice();

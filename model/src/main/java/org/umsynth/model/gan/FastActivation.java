@@ -135,15 +135,6 @@ public class FastActivation extends ActivationLayer {
                 && a.offset() + a.length() <= Integer.MAX_VALUE / Float.BYTES;
     }
 
-    /** The array's whole buffer as native-order bytes (index with {@link #byteOffset}). */
-    static java.nio.ByteBuffer bytes(INDArray a) {
-        return a.data().asNio().duplicate().order(java.nio.ByteOrder.nativeOrder());
-    }
-
-    static int byteOffset(INDArray a) {
-        return Math.toIntExact(a.offset() * Float.BYTES);
-    }
-
     /** LeakyReLU's slope in float (0 for the other activations). */
     static float alpha(IActivation fn) {
         return fn instanceof ActivationLReLU l ? (float) l.getAlpha() : 0f;
@@ -197,8 +188,8 @@ public class FastActivation extends ActivationLayer {
             }
             INDArray out = mgr.createUninitialized(ArrayType.ACTIVATIONS, dataType, input.shape(), 'c');
             if (dataType == DataType.FLOAT && direct(input)) {
-                VectorActivation.forward(kind, alpha(), bytes(input), byteOffset(input), bytes(out), byteOffset(out),
-                        (int) input.length());
+                VectorActivation.forward(kind, alpha(), ConvBuffers.bytes(input), ConvBuffers.byteOffset(input),
+                        ConvBuffers.bytes(out), ConvBuffers.byteOffset(out), (int) input.length());
             } else if (dataType == DataType.FLOAT) {
                 int n = Math.toIntExact(input.length());
                 float[] x = ConvBuffers.floatValues(input, Scratch.IN);
@@ -225,8 +216,9 @@ public class FastActivation extends ActivationLayer {
             }
             INDArray dx = mgr.createUninitialized(ArrayType.ACTIVATION_GRAD, dataType, input.shape(), 'c');
             if (dataType == DataType.FLOAT && direct(input) && direct(epsilon)) {
-                VectorActivation.backward(kind, alpha(), bytes(input), byteOffset(input), bytes(epsilon),
-                        byteOffset(epsilon), bytes(dx), byteOffset(dx), (int) input.length());
+                VectorActivation.backward(kind, alpha(), ConvBuffers.bytes(input), ConvBuffers.byteOffset(input),
+                        ConvBuffers.bytes(epsilon), ConvBuffers.byteOffset(epsilon), ConvBuffers.bytes(dx),
+                        ConvBuffers.byteOffset(dx), (int) input.length());
             } else if (dataType == DataType.FLOAT) {
                 int n = Math.toIntExact(input.length());
                 float[] d = ConvBuffers.floatValues(epsilon, Scratch.GRAD);

@@ -80,9 +80,7 @@ public class FastAdam extends Adam {
     /** A FastAdam (Adam's own clone would return a plain Adam and silently drop the Java step). */
     @Override
     public FastAdam clone() {
-        FastAdam f = new FastAdam(getLearningRate(), getBeta1(), getBeta2(), getEpsilon());
-        f.setLearningRateSchedule(getLearningRateSchedule() == null ? null : getLearningRateSchedule().clone());
-        return f;
+        return of(this);
     }
 
     /** Equal to another FastAdam with the same settings; never to a plain Adam (nor a plain Adam to it). */

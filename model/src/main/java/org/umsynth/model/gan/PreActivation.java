@@ -32,8 +32,8 @@ final class PreActivation {
         if (kind != null && FastActivation.direct(z)) {
             // SIMD loop into a new array: z itself is the kept pre-activation (no copy, no libnd4j op)
             INDArray out = mgr.createUninitialized(ArrayType.ACTIVATIONS, z.dataType(), z.shape(), 'c');
-            VectorActivation.forward(kind, FastActivation.alpha(afn), FastActivation.bytes(z),
-                    FastActivation.byteOffset(z), FastActivation.bytes(out), FastActivation.byteOffset(out),
+            VectorActivation.forward(kind, FastActivation.alpha(afn), ConvBuffers.bytes(z),
+                    ConvBuffers.byteOffset(z), ConvBuffers.bytes(out), ConvBuffers.byteOffset(out),
                     Math.toIntExact(z.length()));
             if (keep) {
                 value = z;
@@ -64,9 +64,9 @@ final class PreActivation {
             if (kind != null && FastActivation.direct(z) && FastActivation.direct(epsilon)
                     && java.util.Arrays.equals(z.shape(), epsilon.shape())) {
                 INDArray dz = mgr.createUninitialized(ArrayType.BP_WORKING_MEM, DataType.FLOAT, z.shape(), 'c');
-                VectorActivation.backward(kind, FastActivation.alpha(afn), FastActivation.bytes(z),
-                        FastActivation.byteOffset(z), FastActivation.bytes(epsilon), FastActivation.byteOffset(epsilon),
-                        FastActivation.bytes(dz), FastActivation.byteOffset(dz), Math.toIntExact(z.length()));
+                VectorActivation.backward(kind, FastActivation.alpha(afn), ConvBuffers.bytes(z),
+                        ConvBuffers.byteOffset(z), ConvBuffers.bytes(epsilon), ConvBuffers.byteOffset(epsilon),
+                        ConvBuffers.bytes(dz), ConvBuffers.byteOffset(dz), Math.toIntExact(z.length()));
                 return dz.dataType() == dataType ? dz : dz.castTo(dataType);
             }
             delta = afn.backprop(z, epsilon).getFirst();
