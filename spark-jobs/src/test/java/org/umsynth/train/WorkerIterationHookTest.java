@@ -22,12 +22,14 @@ import org.nd4j.linalg.dataset.MultiDataSet;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
+import org.umsynth.model.gan.FastGraphUpdater;
 import org.umsynth.testing.SparkTestBase;
 
 /**
  * A Spark fit of one worker over K minibatches must equal the same K steps in one process, also after earlier
  * fits (warm Adam state): the workers' copies restart their iteration counter at 0 in dl4j-spark M2, which
- * {@link WorkerIterationHook} undoes.
+ * {@link WorkerIterationHook} undoes. The workers update through {@link FastGraphUpdater} ({@link FastUpdaterHook})
+ * and still agree with the local steps, which use DL4J's stock updater.
  */
 class WorkerIterationHookTest extends SparkTestBase {
     private static final int BATCH = 4;
@@ -45,7 +47,11 @@ class WorkerIterationHookTest extends SparkTestBase {
 
         ComputationGraph withoutHook = driver.clone();
         withoutHook.getConfiguration().setIterationCount(driver.getConfiguration().getIterationCount());
+        long standardBefore = FastGraphUpdater.standardPathUpdates();
         fitOnSpark(sc, driver, next, true);
+        // local Spark: the worker shares this JVM, so its FastUpdaterHook's updates show in the counter
+        assertEquals(next.size(), FastGraphUpdater.standardPathUpdates() - standardBefore,
+                "the worker's copy updated through FastGraphUpdater");
         fitOnSpark(sc, withoutHook, next, false);
         next.forEach(local::fit);
         assertClose(local.params(), driver.params(), "second fit continues the iteration count");

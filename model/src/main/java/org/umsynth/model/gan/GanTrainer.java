@@ -87,6 +87,8 @@ public final class GanTrainer {
         generator.init();
         GanNetworks.copyParameters(combined, generator, GanNetworks::isGeneratorLayer);
         GanNetworks.copyParameters(discriminator, combined, GanNetworks::isDiscriminatorLayer);
+        FastGraphUpdater.install(discriminator);
+        FastGraphUpdater.install(combined);
     }
 
     public GanProfile profile() {
@@ -109,6 +111,9 @@ public final class GanTrainer {
     public void setLearningRate(double learningRate) {
         discriminator.setLearningRate(learningRate);
         combined.setLearningRate(learningRate);
+        // DL4J rebuilds a plain updater (same state) when the learning rate changes
+        FastGraphUpdater.install(discriminator);
+        FastGraphUpdater.install(combined);
     }
 
     /** Generated {image [N,1,H,W] in [-1,1], segmentation probabilities [N,C,H,W]}. */

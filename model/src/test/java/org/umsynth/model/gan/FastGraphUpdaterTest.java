@@ -1,0 +1,68 @@
+package org.umsynth.model.gan;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+
+import java.util.List;
+import java.util.Random;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.api.MultiDataSet;
+
+/**
+ * {@link FastGraphUpdater} keeps DL4J's updater on its standard path and changes nothing else: the same
+ * parameters and Adam state, bit for bit, as the stock updater after several fits.
+ */
+class FastGraphUpdaterTest {
+    private static final int SIDE = 32;
+
+    @Test
+    void updatesExactlyAsTheStockUpdaterOnItsStandardPath() {
+        GanProfile p = GanProfile.demo().withResolution(SIDE);
+        ComputationGraph stock = GanNetworks.discriminator(p, 7);
+        ComputationGraph fast = GanNetworks.discriminator(p, 7);
+        FastGraphUpdater.install(fast);
+        assertInstanceOf(FastGraphUpdater.class, fast.getUpdater());
+        Random r = new Random(3);
+        GanTrainer.Batch b = GanTrainerTest.batch(p, List.of(GanTrainerTest.phantom(SIDE, r),
+                GanTrainerTest.phantom(SIDE, r)));
+        MultiDataSet data = GanTrainer.discriminatorData(p, b, b.realImage().mul(0.5));
+        long before = FastGraphUpdater.standardPathUpdates();
+        INDArray initial = fast.params().dup();
+        for (int i = 0; i < 3; i++) {
+            stock.fit(data);
+            fast.fit(data);
+        }
+        assertEquals(3, FastGraphUpdater.standardPathUpdates() - before, "every fit took the standard path");
+        assertNotEquals(initial, fast.params(), "the fits moved the parameters");
+        assertEquals(stock.params(), fast.params());
+        assertEquals(stock.getUpdater().getStateViewArray(), fast.getUpdater().getStateViewArray());
+        assertEquals(stock.score(), fast.score(), 0.0);
+    }
+
+    @Test
+    void installKeepsTheStateAndSurvivesLearningRateChanges() {
+        GanProfile p = GanProfile.demo().withResolution(SIDE);
+        GanTrainer t = new GanTrainer(p, 5);
+        Random r = new Random(4);
+        GanTrainer.Batch b = GanTrainerTest.batch(p, List.of(GanTrainerTest.phantom(SIDE, r),
+                GanTrainerTest.phantom(SIDE, r)));
+        t.step(b);
+        INDArray state = t.combined().getUpdater().getStateViewArray().dup();
+        assertInstanceOf(FastGraphUpdater.class, t.discriminator().getUpdater());
+        assertInstanceOf(FastGraphUpdater.class, t.combined().getUpdater());
+
+        t.setLearningRate(1e-4);
+        assertInstanceOf(FastGraphUpdater.class, t.discriminator().getUpdater());
+        assertInstanceOf(FastGraphUpdater.class, t.combined().getUpdater());
+        assertEquals(state, t.combined().getUpdater().getStateViewArray(), "Adam state kept");
+
+        ComputationGraph g = t.combined();
+        var installed = g.getUpdater();
+        FastGraphUpdater.install(g);
+        assertSame(installed, g.getUpdater(), "installing twice keeps the first");
+    }
+}
