@@ -37,6 +37,7 @@ umsynth_java_options() {
   local extra="$1" joined
   joined="${UMSYNTH_JAVA17_OPENS[*]}"
   [[ -n "${UMSYNTH_ND4J_OFFHEAP_MAX:-}" ]] && joined+=" -Dorg.bytedeco.javacpp.maxbytes=$UMSYNTH_ND4J_OFFHEAP_MAX"
+  [[ -n "${UMSYNTH_ND4J_PHYSICAL_MAX:-}" ]] && joined+=" -Dorg.bytedeco.javacpp.maxPhysicalBytes=$UMSYNTH_ND4J_PHYSICAL_MAX"
   [[ -n "$extra" ]] && joined+=" $extra"
   printf '%s' "$joined"
 }

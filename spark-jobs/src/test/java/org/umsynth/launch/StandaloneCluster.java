@@ -73,6 +73,7 @@ final class StandaloneCluster implements AutoCloseable {
         }
         cmd.add("-Djdk.reflect.useDirectMethodHandle=false");
         cmd.add("--add-modules=jdk.incubator.vector");
+        cmd.add("-Dorg.bytedeco.javacpp.maxPhysicalBytes=0");
         cmd.add("-Dlog4j2.configurationFile=" + Scripts.REPO.resolve("conf/log4j2.properties"));
         return cmd;
     }

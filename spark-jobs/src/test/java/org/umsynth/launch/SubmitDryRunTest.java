@@ -36,7 +36,8 @@ class SubmitDryRunTest {
             "--add-opens=java.base/sun.security.action=ALL-UNNAMED",
             "--add-opens=java.base/sun.util.calendar=ALL-UNNAMED",
             "-Djdk.reflect.useDirectMethodHandle=false",
-            "--add-modules=jdk.incubator.vector");
+            "--add-modules=jdk.incubator.vector",
+            "-Dorg.bytedeco.javacpp.maxPhysicalBytes=0");
     private static final List<String> KRYO_AND_OMP = List.of(
             "--conf", "spark.serializer=org.apache.spark.serializer.KryoSerializer",
             "--conf", "spark.kryo.registrator=org.umsynth.spark.KryoRegistrator",
@@ -94,13 +95,15 @@ class SubmitDryRunTest {
         env.put("UMSYNTH_EXECUTOR_INSTANCES", "3");
         env.put("UMSYNTH_EXECUTOR_MEMORY_OVERHEAD", "3g");
         env.put("UMSYNTH_ND4J_OFFHEAP_MAX", "2g");
+        env.put("UMSYNTH_ND4J_PHYSICAL_MAX", "12g");
         env.put("UMSYNTH_EXECUTOR_JAVA_OPTS", "-XX:+UseG1GC");
         Path envFile = Scripts.envFile(dir, env);
 
         List<String> line = ok("submit-standalone", envFile, "--dry-run", "ingest", "--input", "hdfs:///lake/ct",
                 "--data", "hdfs:///lake/umsynth/run 1", "--conf", "profiles/paper.conf");
 
-        String offHeap = " -Dorg.bytedeco.javacpp.maxbytes=2g";
+        // the physical-memory limit after the launcher's default 0: the later -D wins
+        String offHeap = " -Dorg.bytedeco.javacpp.maxbytes=2g -Dorg.bytedeco.javacpp.maxPhysicalBytes=12g";
         assertEquals(concat(
                 List.of("/opt/spark/bin/spark-submit", "--master", "spark://master.example.org:7077",
                         "--deploy-mode", "client", "--name", "umsynth-ingest", "--class", "org.umsynth.cli.Umsynth",

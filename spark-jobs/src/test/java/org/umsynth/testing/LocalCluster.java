@@ -52,7 +52,7 @@ public final class LocalCluster {
         s.put("spark.hadoop.dfs.replication", "1");
         s.put("spark.executor.extraClassPath", classPath());
         s.put("spark.executor.extraJavaOptions", "-Djdk.reflect.useDirectMethodHandle=false"
-                + " --add-modules=jdk.incubator.vector -Djava.io.tmpdir="
+                + " --add-modules=jdk.incubator.vector -Dorg.bytedeco.javacpp.maxPhysicalBytes=0 -Djava.io.tmpdir="
                 + System.getProperty("java.io.tmpdir"));
         // one native thread per 1-core executor: fast on 2 cores, and the same arithmetic on every run
         s.put("spark.executorEnv.OMP_NUM_THREADS", "1");
