@@ -180,8 +180,8 @@ public final class SparkGanRounds {
      * The project's parameter-averaging set-up for {@code workers} partitions of minibatches of {@code batch}:
      * {@code Direct} approach (no export files on a non-HDFS default FS), data never repartitioned (the
      * partitioner fixed which minibatch goes where), {@code MEMORY_ONLY}, updater state averaged and kept, and the
-     * workers' copies counting iterations on from {@code network}'s ({@link WorkerIterationHook}) and updating through
-     * {@link org.umsynth.model.gan.FastGraphUpdater} ({@link FastUpdaterHook}).
+     * workers' copies counting iterations on from {@code network}'s ({@link WorkerIterationHook}) and on the fast
+     * training paths ({@link FastTrainingHook}).
      */
     public static ParameterAveragingTrainingMaster averagingMaster(int workers, int batch, int averagingFrequency,
             String exportDirectory, long seed, ComputationGraph network) {
@@ -198,7 +198,7 @@ public final class SparkGanRounds {
                 .collectTrainingStats(false)
                 .build();
         master.addHook(WorkerIterationHook.at(network));
-        master.addHook(new FastUpdaterHook());
+        master.addHook(new FastTrainingHook());
         return master;
     }
 

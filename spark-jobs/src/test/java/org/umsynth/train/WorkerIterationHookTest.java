@@ -28,7 +28,7 @@ import org.umsynth.testing.SparkTestBase;
 /**
  * A Spark fit of one worker over K minibatches must equal the same K steps in one process, also after earlier
  * fits (warm Adam state): the workers' copies restart their iteration counter at 0 in dl4j-spark M2, which
- * {@link WorkerIterationHook} undoes. The workers update through {@link FastGraphUpdater} ({@link FastUpdaterHook})
+ * {@link WorkerIterationHook} undoes. The workers update through {@link FastGraphUpdater} ({@link FastTrainingHook})
  * and still agree with the local steps, which use DL4J's stock updater.
  */
 class WorkerIterationHookTest extends SparkTestBase {
@@ -49,7 +49,7 @@ class WorkerIterationHookTest extends SparkTestBase {
         withoutHook.getConfiguration().setIterationCount(driver.getConfiguration().getIterationCount());
         long standardBefore = FastGraphUpdater.standardPathUpdates();
         fitOnSpark(sc, driver, next, true);
-        // local Spark: the worker shares this JVM, so its FastUpdaterHook's updates show in the counter
+        // local Spark: the worker shares this JVM, so its FastTrainingHook's updates show in the counter
         assertEquals(next.size(), FastGraphUpdater.standardPathUpdates() - standardBefore,
                 "the worker's copy updated through FastGraphUpdater");
         fitOnSpark(sc, withoutHook, next, false);

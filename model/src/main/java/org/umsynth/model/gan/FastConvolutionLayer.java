@@ -43,6 +43,12 @@ public class FastConvolutionLayer extends ConvolutionLayer {
      * only dL/dinput, and the (inference-mode) forward pass of the wrapper keeps its pre-activation for it.
      */
     private boolean inputGradientOnly;
+    /**
+     * Set by {@link UnusedInputGradients}: nothing upstream of this layer's input has parameters (it reads the
+     * network's input, directly or through parameter-free layers), so backprop returns a zero input gradient instead
+     * of computing one. A runtime flag of training copies, not part of the configuration.
+     */
+    private boolean inputGradientUnused;
 
     public FastConvolutionLayer(NeuralNetConfiguration conf, DataType dataType) {
         super(conf, dataType);
@@ -54,6 +60,14 @@ public class FastConvolutionLayer extends ConvolutionLayer {
 
     boolean isInputGradientOnly() {
         return inputGradientOnly;
+    }
+
+    void setInputGradientUnused(boolean inputGradientUnused) {
+        this.inputGradientUnused = inputGradientUnused;
+    }
+
+    boolean isInputGradientUnused() {
+        return inputGradientUnused;
     }
 
     private boolean covered() {
@@ -247,9 +261,13 @@ public class FastConvolutionLayer extends ConvolutionLayer {
                     if (dw != null) {
                         VectorConvolution.weightGradient(g, x, i * g.imageSize(), nOut, d, i * outImage, dw);
                     }
-                    VectorConvolution.inputGradient(g, dx, i * g.imageSize(), w, nOut, d, i * outImage);
+                    if (!inputGradientUnused) {
+                        VectorConvolution.inputGradient(g, dx, i * g.imageSize(), w, nOut, d, i * outImage);
+                    }
                 }
-                ConvBuffers.floats(epsNext).put(0, dx, 0, inputLength);
+                if (!inputGradientUnused) { // else epsNext stays as created: zeros
+                    ConvBuffers.floats(epsNext).put(0, dx, 0, inputLength);
+                }
                 if (dw != null) { // null: input gradient only (a frozen layer)
                     ConvBuffers.write(dw, weightGrad);
                 }
@@ -363,6 +381,7 @@ public class FastConvolutionLayer extends ConvolutionLayer {
         boolean first = true;
         if (rows == g.outH && Blas.directFloat(delta, w2, colGrad, epsNext)
                 && (inputGradientOnly || Blas.directFloat(col, weightGrad2))) {
+            boolean inputGradient = !inputGradientUnused;
             // whole images: BLAS on offsets into delta, no per-image views
             for (int i = 0; i < n; i++) {
                 long at = (long) i * nOut * pixels;
@@ -371,9 +390,11 @@ public class FastConvolutionLayer extends ConvolutionLayer {
                     // dL/dW [nOut, K] += delta_i [nOut, P] x col^T [P, K]
                     Blas.gemmAt(delta, at, col, 0, weightGrad2, 0, nOut, k, pixels, false, true, 1.0, i == 0 ? 0.0 : 1.0);
                 }
-                // dL/dcol [K, P] = W^T [K, nOut] x delta_i [nOut, P], then scattered back onto the image
-                Blas.gemmAt(w2, 0, delta, at, colGrad, 0, k, pixels, nOut, true, false, 1.0, 0.0);
-                g.col2imAdd(colGrad, epsNext, i, 0, g.outH);
+                if (inputGradient) { // else epsNext stays as created: zeros
+                    // dL/dcol [K, P] = W^T [K, nOut] x delta_i [nOut, P], then scattered back onto the image
+                    Blas.gemmAt(w2, 0, delta, at, colGrad, 0, k, pixels, nOut, true, false, 1.0, 0.0);
+                    g.col2imAdd(colGrad, epsNext, i, 0, g.outH);
+                }
             }
             return finishBackprop(delta, weightGrad, epsNext);
         }

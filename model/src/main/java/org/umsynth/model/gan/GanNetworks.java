@@ -81,6 +81,16 @@ public final class GanNetworks {
         return init(discriminatorConfiguration(p, DataType.FLOAT, seed));
     }
 
+    /**
+     * Puts a graph about to be trained on the fast paths that are not part of its configuration (so a copy built
+     * from the configuration, e.g. a Spark worker's, needs this again): {@link FastGraphUpdater} and the skipped
+     * unused input gradients ({@link UnusedInputGradients}). Idempotent; parameters and updater state unchanged.
+     */
+    public static void prepareForTraining(ComputationGraph graph) {
+        FastGraphUpdater.install(graph);
+        UnusedInputGradients.mark(graph);
+    }
+
     public static ComputationGraph combined(GanProfile p, long seed) {
         return init(combinedConfiguration(p, DataType.FLOAT, seed));
     }

@@ -87,8 +87,8 @@ public final class GanTrainer {
         generator.init();
         GanNetworks.copyParameters(combined, generator, GanNetworks::isGeneratorLayer);
         GanNetworks.copyParameters(discriminator, combined, GanNetworks::isDiscriminatorLayer);
-        FastGraphUpdater.install(discriminator);
-        FastGraphUpdater.install(combined);
+        GanNetworks.prepareForTraining(discriminator);
+        GanNetworks.prepareForTraining(combined);
     }
 
     public GanProfile profile() {

@@ -5,14 +5,15 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.spark.api.TrainingHook;
 import org.nd4j.linalg.dataset.api.DataSet;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
-import org.umsynth.model.gan.FastGraphUpdater;
+import org.umsynth.model.gan.GanNetworks;
 
 /**
- * Puts each parameter-averaging worker's copy on {@link FastGraphUpdater} before its first step: the worker
- * builds its network and a stock updater from the configuration (with the averaged state), so the driver's updater
- * does not travel. Same state array, same arithmetic; only DL4J M2.1's per-step view building is skipped.
+ * Puts each parameter-averaging worker's copy on the fast training paths before its first step
+ * ({@link GanNetworks#prepareForTraining}: {@code FastGraphUpdater}, unused input gradients skipped): the worker
+ * builds its network and a stock updater from the configuration (with the averaged state), so what the driver set
+ * on its own copy does not travel. Same state array, same arithmetic.
  */
-public final class FastUpdaterHook implements TrainingHook {
+public final class FastTrainingHook implements TrainingHook {
     private static final long serialVersionUID = 1L;
 
     @Override
@@ -33,7 +34,7 @@ public final class FastUpdaterHook implements TrainingHook {
 
     private static void install(Model model) {
         if (model instanceof ComputationGraph graph) {
-            FastGraphUpdater.install(graph);
+            GanNetworks.prepareForTraining(graph);
         }
     }
 }
