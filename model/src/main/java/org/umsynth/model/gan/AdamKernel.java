@@ -14,8 +14,11 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  *   v = beta2 * v + g * g * (1 - beta2)
  *   g = (m * alpha) / (sqrt(v) + eps)      alpha = lr * sqrt(1 - beta2^t) / (1 - beta1^t), t = iteration + 1
  * </pre>
- * Float arrays go through small per-thread heap chunks (bulk copies in and out): C2 vectorises the loop on heap
- * arrays, not on {@link FloatBuffer} element access, and the chunks stay in L1/L2.
+ * Float arrays run on SIMD registers in place ({@link VectorAdam}) when the Vector API is there; otherwise, and for
+ * double arrays, through small per-thread heap chunks (bulk copies in and out): C2 vectorises the loop on heap
+ * arrays, not on {@link FloatBuffer} element access, and the chunks stay in L1/L2. The gradient may first be divided
+ * by a {@code divisor} (the minibatch size, folded in by {@link FastGraphUpdater}: {@code g / divisor} as ND4J's
+ * {@code divi} computes it, one pass less over the gradient).
  */
 final class AdamKernel {
     /** Floats per chunk: three chunks of 8 KiB each stay in L1 / L2 next to the streamed buffers. */
@@ -44,16 +47,29 @@ final class AdamKernel {
     /** One Adam step at 0-based {@code iteration}; the arrays must pass {@link #supports}. */
     static void apply(INDArray gradient, INDArray m, INDArray v, double learningRate, double beta1, double beta2,
             double epsilon, int iteration) {
+        apply(gradient, m, v, learningRate, beta1, beta2, epsilon, iteration, 1);
+    }
+
+    /** {@link #apply} on {@code gradient / divisor}. */
+    static void apply(INDArray gradient, INDArray m, INDArray v, double learningRate, double beta1, double beta2,
+            double epsilon, int iteration, int divisor) {
         int n = Math.toIntExact(gradient.length());
         if (gradient.dataType() == DataType.FLOAT) {
             float b1 = (float) beta1;
             float b2 = (float) beta2;
             float eps = (float) epsilon;
-            updateFloats(ConvBuffers.floats(gradient), ConvBuffers.floats(m), ConvBuffers.floats(v), n, b1, b2, eps,
-                    floatStepSize((float) learningRate, b1, b2, eps, iteration));
+            float alpha = floatStepSize((float) learningRate, b1, b2, eps, iteration);
+            int done = 0;
+            if (Simd.available()) {
+                done = VectorAdam.update(ConvBuffers.bytes(gradient), ConvBuffers.byteOffset(gradient),
+                        ConvBuffers.bytes(m), ConvBuffers.byteOffset(m), ConvBuffers.bytes(v), ConvBuffers.byteOffset(v),
+                        n, b1, b2, eps, alpha, divisor);
+            }
+            updateFloats(ConvBuffers.floats(gradient), ConvBuffers.floats(m), ConvBuffers.floats(v), done, n, b1, b2,
+                    eps, alpha, divisor);
         } else {
             updateDoubles(ConvBuffers.doubles(gradient), ConvBuffers.doubles(m), ConvBuffers.doubles(v), n, beta1,
-                    beta2, epsilon, doubleStepSize(learningRate, beta1, beta2, epsilon, iteration));
+                    beta2, epsilon, doubleStepSize(learningRate, beta1, beta2, epsilon, iteration), divisor);
         }
     }
 
@@ -80,19 +96,26 @@ final class AdamKernel {
     /** The float loop on {@code n} elements from each buffer's position 0. */
     static void updateFloats(FloatBuffer g, FloatBuffer m, FloatBuffer v, int n, float beta1, float beta2,
             float epsilon, float alpha) {
+        updateFloats(g, m, v, 0, n, beta1, beta2, epsilon, alpha, 1);
+    }
+
+    /** The float loop on elements {@code [from, n)}, on {@code g / divisor}. */
+    static void updateFloats(FloatBuffer g, FloatBuffer m, FloatBuffer v, int from, int n, float beta1, float beta2,
+            float epsilon, float alpha, int divisor) {
+        float div = divisor;
         float[][] chunks = FLOAT_CHUNKS.get();
         float[] gc = chunks[0];
         float[] mc = chunks[1];
         float[] vc = chunks[2];
         float oneMinusBeta1 = 1f - beta1;
         float oneMinusBeta2 = 1f - beta2;
-        for (int start = 0; start < n; start += CHUNK) {
+        for (int start = from; start < n; start += CHUNK) {
             int len = Math.min(CHUNK, n - start);
             g.get(start, gc, 0, len);
             m.get(start, mc, 0, len);
             v.get(start, vc, 0, len);
             for (int i = 0; i < len; i++) {
-                float gi = gc[i];
+                float gi = divisor == 1 ? gc[i] : gc[i] / div;
                 float mi = beta1 * mc[i] + gi * oneMinusBeta1;
                 float vi = beta2 * vc[i] + gi * gi * oneMinusBeta2;
                 mc[i] = mi;
@@ -107,7 +130,8 @@ final class AdamKernel {
 
     /** The double loop, same structure. */
     static void updateDoubles(DoubleBuffer g, DoubleBuffer m, DoubleBuffer v, int n, double beta1, double beta2,
-            double epsilon, double alpha) {
+            double epsilon, double alpha, int divisor) {
+        double div = divisor;
         double[][] chunks = DOUBLE_CHUNKS.get();
         double[] gc = chunks[0];
         double[] mc = chunks[1];
@@ -120,7 +144,7 @@ final class AdamKernel {
             m.get(start, mc, 0, len);
             v.get(start, vc, 0, len);
             for (int i = 0; i < len; i++) {
-                double gi = gc[i];
+                double gi = divisor == 1 ? gc[i] : gc[i] / div;
                 double mi = beta1 * mc[i] + gi * oneMinusBeta1;
                 double vi = beta2 * vc[i] + gi * gi * oneMinusBeta2;
                 mc[i] = mi;

@@ -107,21 +107,37 @@ public class FastAdam extends Adam {
 
     /** DL4J's {@link AdamUpdater} (state handling, layout) with the step of {@link AdamKernel}. */
     public static final class FastAdamUpdater extends AdamUpdater {
+        /** Set by {@link FastGraphUpdater} for one update: the minibatch division it left to this step. */
+        private int gradientDivisor = 1;
+
         FastAdamUpdater(FastAdam config) {
             super(config);
         }
 
+        /** The next {@link #applyUpdater} first divides the gradient by {@code divisor} (1: as given). */
+        void divideNextGradientBy(int divisor) {
+            if (divisor < 1) {
+                throw new IllegalArgumentException("divisor must be >= 1: " + divisor);
+            }
+            gradientDivisor = divisor;
+        }
+
         @Override
         public void applyUpdater(INDArray gradient, int iteration, int epoch) {
+            int divisor = gradientDivisor;
+            gradientDivisor = 1;
             INDArray m = getM();
             INDArray v = getV();
             if (m == null || v == null || !AdamKernel.supports(gradient, m, v)) {
+                if (divisor != 1) {
+                    gradient.divi(divisor);
+                }
                 super.applyUpdater(gradient, iteration, epoch); // the op (and its error when not initialised)
                 return;
             }
             Adam c = getConfig();
             AdamKernel.apply(gradient, m, v, c.getLearningRate(iteration, epoch), c.getBeta1(), c.getBeta2(),
-                    c.getEpsilon(), iteration);
+                    c.getEpsilon(), iteration, divisor);
         }
     }
 }

@@ -3,8 +3,10 @@ package org.umsynth.model.gan;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
+import org.deeplearning4j.nn.conf.GradientNormalization;
 import org.deeplearning4j.nn.gradient.Gradient;
 import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.updater.UpdaterBlock;
 import org.deeplearning4j.nn.updater.graph.ComputationGraphUpdater;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -23,6 +25,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 public final class FastGraphUpdater extends ComputationGraphUpdater {
     private static final long serialVersionUID = 1L;
     private static final AtomicLong STANDARD_PATH_UPDATES = new AtomicLong();
+    /** Whether {@link #divideByMinibatch} may leave the division to FastAdam (computed once: the graph is fixed). */
+    private transient Boolean foldable;
 
     public FastGraphUpdater(ComputationGraph graph, INDArray updaterState) {
         super(graph, updaterState);
@@ -48,7 +52,50 @@ public final class FastGraphUpdater extends ComputationGraphUpdater {
             gradient = new OwnGradient(gradient, own);
             STANDARD_PATH_UPDATES.incrementAndGet();
         }
-        super.update(gradient, iteration, epoch, batchSize, workspaceMgr);
+        try {
+            super.update(gradient, iteration, epoch, batchSize, workspaceMgr);
+        } finally {
+            for (UpdaterBlock block : getUpdaterBlocks()) { // a block skipped by DL4J must not divide the next step
+                if (block.getGradientUpdater() instanceof FastAdam.FastAdamUpdater adam) {
+                    adam.divideNextGradientBy(1);
+                }
+            }
+        }
+    }
+
+    /**
+     * On the standard path, leaves the division of each {@link FastAdam} block's gradient to its Adam step (one pass
+     * over the gradient less; the same {@code g / batchSize}); other blocks are divided here. Only when the division
+     * covers the whole gradient (no batch-norm statistics excluded) and no layer normalises or clips gradients (that
+     * runs between the division and the updater, on divided gradients).
+     */
+    @Override
+    protected void divideByMinibatch(boolean isExternal, Gradient gradient, int batchSize) {
+        if (isExternal || batchSize <= 1 || !foldableDivision()) {
+            super.divideByMinibatch(isExternal, gradient, batchSize);
+            return;
+        }
+        for (UpdaterBlock block : getUpdaterBlocks()) {
+            if (block.getGradientUpdater() instanceof FastAdam.FastAdamUpdater adam) {
+                adam.divideNextGradientBy(batchSize);
+            } else {
+                block.getGradientView().divi(batchSize);
+            }
+        }
+    }
+
+    private boolean foldableDivision() {
+        if (foldable == null) {
+            INDArray all = getFlattenedGradientsView();
+            List<INDArray> subsets = getMinibatchDivisionSubsets(all);
+            boolean whole = subsets.size() == 1 && subsets.get(0).length() == all.length();
+            boolean blocksCovered = getUpdaterBlocks().stream().allMatch(b -> b.getGradientView() != null);
+            boolean noNormalisation = java.util.Arrays.stream(getOrderedLayers())
+                    .map(l -> l.getConfig().getGradientNormalization())
+                    .allMatch(n -> n == null || n == GradientNormalization.None);
+            foldable = whole && blocksCovered && noNormalisation;
+        }
+        return foldable;
     }
 
     /** Updates in this JVM that this class kept on DL4J's standard path (tests: local Spark workers share the JVM). */

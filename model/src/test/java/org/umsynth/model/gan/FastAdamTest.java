@@ -128,6 +128,27 @@ class FastAdamTest {
 
     /** The Java step's bias-corrected step size, in float, for the values the GAN uses (lr 2e-4, beta1 0.5). */
     @Test
+    void aFoldedMinibatchDivisionEqualsDividingFirst() {
+        // 1003 floats: the SIMD loop and the scalar tail; offsets: views inside larger arrays
+        for (DataType type : new DataType[] {DataType.FLOAT, DataType.DOUBLE}) {
+            Nd4j.getRandom().setSeed(8);
+            INDArray[] folded = new INDArray[3];
+            INDArray[] divided = new INDArray[3];
+            for (int k = 0; k < 3; k++) {
+                INDArray whole = Nd4j.rand(type, 1010).subi(k == 0 ? 0.5 : 0.0);
+                folded[k] = whole.get(NDArrayIndex.interval(5, 1008));
+                divided[k] = folded[k].dup();
+            }
+            divided[0].divi(4);
+            AdamKernel.apply(folded[0], folded[1], folded[2], 2e-4, 0.5, 0.999, 1e-8, 6, 4);
+            AdamKernel.apply(divided[0], divided[1], divided[2], 2e-4, 0.5, 0.999, 1e-8, 6, 1);
+            for (int k = 0; k < 3; k++) {
+                assertEquals(divided[k], folded[k], type + " array " + k);
+            }
+        }
+    }
+
+    @Test
     void stepSizeIsTheBiasCorrectedLearningRate() {
         for (int iteration : new int[] {0, 1, 9, 999}) {
             double t = iteration + 1;
