@@ -128,6 +128,15 @@ final class Blas {
         return true;
     }
 
+    /** {@code x = 0} as one memory write when {@link #directFloat}; false (nothing written) otherwise. */
+    static boolean zeroFloats(INDArray x) {
+        if (!directFloat(x)) {
+            return false;
+        }
+        org.bytedeco.javacpp.Pointer.memset(pointer(x), 0, x.length() * Float.BYTES);
+        return true;
+    }
+
     private static void check(INDArray x, long offset, long length) {
         if (offset < 0 || offset + length > x.length()) {
             throw new IndexOutOfBoundsException("elements [" + offset + ", " + (offset + length) + ") of an array of "

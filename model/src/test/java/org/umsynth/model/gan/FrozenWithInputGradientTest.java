@@ -173,6 +173,24 @@ class FrozenWithInputGradientTest {
     }
 
     @Test
+    void runtimeWrapperZeroesTheInnerGradientView() {
+        ComputationGraph g = init(conf(CASES[0], true, DataType.FLOAT));
+        Nd4j.getRandom().setSeed(14);
+        INDArray x = Nd4j.randn(DataType.FLOAT, 2, 4, 15, 13);
+        gradient(g, x, Nd4j.randn(DataType.FLOAT, g.outputSingle(x).shape())); // allocates the gradient views
+        FrozenWithInputGradient.Runtime wrapper =
+                assertInstanceOf(FrozenWithInputGradient.Runtime.class, g.getLayer("conv"));
+        INDArray a = g.feedForward(new INDArray[] {x}, false).get("pre").dup();
+        INDArray view = wrapper.getUnderlying().getGradientsViewArray();
+        view.assign(7.0); // whatever was there (e.g. an updater's write) is zero after the wrapper's backprop
+        wrapper.setInput(a, LayerWorkspaceMgr.noWorkspaces());
+        INDArray epsilon = Nd4j.randn(DataType.FLOAT, wrapper.activate(false, LayerWorkspaceMgr.noWorkspaces()).shape());
+        var result = wrapper.backpropGradient(epsilon, LayerWorkspaceMgr.noWorkspaces());
+        assertEquals(0.0, view.amaxNumber().doubleValue());
+        assertTrue(result.getSecond().amaxNumber().doubleValue() > 0, "the input gradient passes");
+    }
+
+    @Test
     void frozenParametersDoNotMoveInTraining() {
         for (int[] c : new int[][] {CASES[0], CASES[3]}) {
             ComputationGraph g = init(conf(c, true, DataType.FLOAT));
