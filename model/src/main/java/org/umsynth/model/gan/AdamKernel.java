@@ -53,7 +53,16 @@ final class AdamKernel {
     /** {@link #apply} on {@code gradient / divisor}. */
     static void apply(INDArray gradient, INDArray m, INDArray v, double learningRate, double beta1, double beta2,
             double epsilon, int iteration, int divisor) {
-        int n = Math.toIntExact(gradient.length());
+        apply(gradient, m, v, learningRate, beta1, beta2, epsilon, iteration, divisor, 0,
+                Math.toIntExact(gradient.length()));
+    }
+
+    /** {@link #apply} on {@code gradient / divisor}, elements {@code [from, to)} only (the others untouched). */
+    static void apply(INDArray gradient, INDArray m, INDArray v, double learningRate, double beta1, double beta2,
+            double epsilon, int iteration, int divisor, int from, int to) {
+        if (from < 0 || to > gradient.length() || from > to) {
+            throw new IndexOutOfBoundsException("[" + from + ", " + to + ") of " + gradient.length());
+        }
         if (gradient.dataType() == DataType.FLOAT) {
             float b1 = (float) beta1;
             float b2 = (float) beta2;
@@ -61,15 +70,16 @@ final class AdamKernel {
             float alpha = floatStepSize((float) learningRate, b1, b2, eps, iteration);
             int done = 0;
             if (Simd.available()) {
-                done = VectorAdam.update(ConvBuffers.bytes(gradient), ConvBuffers.byteOffset(gradient),
-                        ConvBuffers.bytes(m), ConvBuffers.byteOffset(m), ConvBuffers.bytes(v), ConvBuffers.byteOffset(v),
-                        n, b1, b2, eps, alpha, divisor);
+                int at = Float.BYTES * from;
+                done = VectorAdam.update(ConvBuffers.bytes(gradient), ConvBuffers.byteOffset(gradient) + at,
+                        ConvBuffers.bytes(m), ConvBuffers.byteOffset(m) + at, ConvBuffers.bytes(v),
+                        ConvBuffers.byteOffset(v) + at, to - from, b1, b2, eps, alpha, divisor);
             }
-            updateFloats(ConvBuffers.floats(gradient), ConvBuffers.floats(m), ConvBuffers.floats(v), done, n, b1, b2,
-                    eps, alpha, divisor);
+            updateFloats(ConvBuffers.floats(gradient), ConvBuffers.floats(m), ConvBuffers.floats(v), from + done, to,
+                    b1, b2, eps, alpha, divisor);
         } else {
-            updateDoubles(ConvBuffers.doubles(gradient), ConvBuffers.doubles(m), ConvBuffers.doubles(v), n, beta1,
-                    beta2, epsilon, doubleStepSize(learningRate, beta1, beta2, epsilon, iteration), divisor);
+            updateDoubles(ConvBuffers.doubles(gradient), ConvBuffers.doubles(m), ConvBuffers.doubles(v), from, to,
+                    beta1, beta2, epsilon, doubleStepSize(learningRate, beta1, beta2, epsilon, iteration), divisor);
         }
     }
 
@@ -99,7 +109,7 @@ final class AdamKernel {
         updateFloats(g, m, v, 0, n, beta1, beta2, epsilon, alpha, 1);
     }
 
-    /** The float loop on elements {@code [from, n)}, on {@code g / divisor}. */
+    /** The float loop on elements {@code [from, n)} ({@code n} is the end), on {@code g / divisor}. */
     static void updateFloats(FloatBuffer g, FloatBuffer m, FloatBuffer v, int from, int n, float beta1, float beta2,
             float epsilon, float alpha, int divisor) {
         float div = divisor;
@@ -128,9 +138,9 @@ final class AdamKernel {
         }
     }
 
-    /** The double loop, same structure. */
-    static void updateDoubles(DoubleBuffer g, DoubleBuffer m, DoubleBuffer v, int n, double beta1, double beta2,
-            double epsilon, double alpha, int divisor) {
+    /** The double loop on elements {@code [from, n)}, same structure. */
+    static void updateDoubles(DoubleBuffer g, DoubleBuffer m, DoubleBuffer v, int from, int n, double beta1,
+            double beta2, double epsilon, double alpha, int divisor) {
         double div = divisor;
         double[][] chunks = DOUBLE_CHUNKS.get();
         double[] gc = chunks[0];
@@ -138,7 +148,7 @@ final class AdamKernel {
         double[] vc = chunks[2];
         double oneMinusBeta1 = 1.0 - beta1;
         double oneMinusBeta2 = 1.0 - beta2;
-        for (int start = 0; start < n; start += CHUNK) {
+        for (int start = from; start < n; start += CHUNK) {
             int len = Math.min(CHUNK, n - start);
             g.get(start, gc, 0, len);
             m.get(start, mc, 0, len);

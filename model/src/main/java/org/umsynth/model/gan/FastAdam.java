@@ -109,6 +109,11 @@ public class FastAdam extends Adam {
     public static final class FastAdamUpdater extends AdamUpdater {
         /** Set by {@link FastGraphUpdater} for one update: the minibatch division it left to this step. */
         private int gradientDivisor = 1;
+        /**
+         * Element ranges {@code [start, end)} of the block this step updates ({@code start0, end0, start1, ...}); null:
+         * all. Set by {@link FastGraphUpdater} to leave out frozen layers' parameters.
+         */
+        private int[] trainedRanges;
 
         FastAdamUpdater(FastAdam config) {
             super(config);
@@ -120,6 +125,26 @@ public class FastAdam extends Adam {
                 throw new IllegalArgumentException("divisor must be >= 1: " + divisor);
             }
             gradientDivisor = divisor;
+        }
+
+        /**
+         * This step updates only the given element ranges of its block (pairs {@code start, end}); the others keep
+         * their gradient (the update DL4J then subtracts) and their state. Null: the whole block.
+         */
+        void trainOnly(int[] ranges) {
+            trainedRanges = ranges == null ? null : ranges.clone();
+        }
+
+        /** Elements a step updates: the ranges of {@link #trainOnly}, else the whole block. */
+        long trainedElements(long blockLength) {
+            if (trainedRanges == null) {
+                return blockLength;
+            }
+            long n = 0;
+            for (int r = 0; r < trainedRanges.length; r += 2) {
+                n += trainedRanges[r + 1] - trainedRanges[r];
+            }
+            return n;
         }
 
         @Override
@@ -136,8 +161,15 @@ public class FastAdam extends Adam {
                 return;
             }
             Adam c = getConfig();
-            AdamKernel.apply(gradient, m, v, c.getLearningRate(iteration, epoch), c.getBeta1(), c.getBeta2(),
-                    c.getEpsilon(), iteration, divisor);
+            double lr = c.getLearningRate(iteration, epoch);
+            if (trainedRanges == null) {
+                AdamKernel.apply(gradient, m, v, lr, c.getBeta1(), c.getBeta2(), c.getEpsilon(), iteration, divisor);
+                return;
+            }
+            for (int r = 0; r < trainedRanges.length; r += 2) {
+                AdamKernel.apply(gradient, m, v, lr, c.getBeta1(), c.getBeta2(), c.getEpsilon(), iteration, divisor,
+                        trainedRanges[r], trainedRanges[r + 1]);
+            }
         }
     }
 }

@@ -27,6 +27,8 @@ public final class FastGraphUpdater extends ComputationGraphUpdater {
     private static final AtomicLong STANDARD_PATH_UPDATES = new AtomicLong();
     /** Whether {@link #divideByMinibatch} may leave the division to FastAdam (computed once: the graph is fixed). */
     private transient Boolean foldable;
+    /** The FastAdam updaters {@link #leaveOutFrozenParameters} has looked at (identity). */
+    private transient java.util.Set<FastAdam.FastAdamUpdater> configured;
 
     public FastGraphUpdater(ComputationGraph graph, INDArray updaterState) {
         super(graph, updaterState);
@@ -52,6 +54,7 @@ public final class FastGraphUpdater extends ComputationGraphUpdater {
             gradient = new OwnGradient(gradient, own);
             STANDARD_PATH_UPDATES.incrementAndGet();
         }
+        leaveOutFrozenParameters();
         try {
             super.update(gradient, iteration, epoch, batchSize, workspaceMgr);
         } finally {
@@ -82,6 +85,64 @@ public final class FastGraphUpdater extends ComputationGraphUpdater {
                 block.getGradientView().divi(batchSize);
             }
         }
+    }
+
+    /**
+     * Tells each {@link FastAdam} block that holds frozen layers' parameters (the combined graph's discriminator: a
+     * quarter of its Adam block) to update only the other ranges. Exact: a frozen layer's gradient is zero at every
+     * update (DL4J's and our wrapper zero it after backprop), so its Adam moments, zero from the start, stay zero and
+     * its update is 0 / (sqrt(0) + eps) = 0, which the zeroed gradient already holds. Only done when those moments
+     * are zero (checked once per updater instance); DL4J re-instantiating an updater just loses the shortcut.
+     */
+    private void leaveOutFrozenParameters() {
+        if (configured == null) {
+            configured = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        }
+        for (UpdaterBlock block : getUpdaterBlocks()) {
+            if (!(block.getGradientUpdater() instanceof FastAdam.FastAdamUpdater adam) || !configured.add(adam)) {
+                continue;
+            }
+            int blockStart = block.getParamOffsetStart();
+            List<int[]> trained = new java.util.ArrayList<>();
+            List<int[]> frozen = new java.util.ArrayList<>();
+            for (UpdaterBlock.ParamState p : block.getLayersAndVariablesInBlock()) {
+                int[] range = {p.getParamOffsetStart() - blockStart, p.getParamOffsetEnd() - blockStart};
+                List<int[]> into = isFrozen(p.getLayer()) ? frozen : trained;
+                if (!into.isEmpty() && into.get(into.size() - 1)[1] == range[0]) {
+                    into.get(into.size() - 1)[1] = range[1]; // adjacent: one range
+                } else {
+                    into.add(range);
+                }
+            }
+            if (frozen.isEmpty() || !zeroMoments(adam, frozen)) {
+                continue;
+            }
+            adam.trainOnly(trained.stream().flatMapToInt(java.util.Arrays::stream).toArray());
+        }
+    }
+
+    private static boolean isFrozen(org.deeplearning4j.nn.api.Trainable t) {
+        org.deeplearning4j.nn.api.Layer layer = t instanceof org.deeplearning4j.nn.graph.vertex.GraphVertex v
+                && v.hasLayer() ? v.getLayer() : null;
+        return layer instanceof org.deeplearning4j.nn.layers.FrozenLayerWithBackprop
+                || layer instanceof org.deeplearning4j.nn.layers.FrozenLayer;
+    }
+
+    private static boolean zeroMoments(FastAdam.FastAdamUpdater adam, List<int[]> ranges) {
+        INDArray m = adam.getM();
+        INDArray v = adam.getV();
+        if (m == null || v == null) {
+            return false;
+        }
+        for (int[] r : ranges) {
+            org.nd4j.linalg.indexing.INDArrayIndex in = org.nd4j.linalg.indexing.NDArrayIndex.interval(r[0], r[1]);
+            INDArray mr = m.rank() == 1 ? m.get(in) : m.reshape(m.length()).get(in);
+            INDArray vr = v.rank() == 1 ? v.get(in) : v.reshape(v.length()).get(in);
+            if (mr.amaxNumber().doubleValue() != 0.0 || vr.amaxNumber().doubleValue() != 0.0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private boolean foldableDivision() {
