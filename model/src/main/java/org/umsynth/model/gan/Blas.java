@@ -128,6 +128,18 @@ final class Blas {
         return true;
     }
 
+    /**
+     * {@code length} floats from element {@code fromOffset} of {@code from} to element {@code toOffset} of {@code to},
+     * one memory copy; callers check {@link #directFloat} (the bounds are checked here).
+     */
+    static void copyFloats(INDArray from, long fromOffset, INDArray to, long toOffset, long length) {
+        check(from, fromOffset, length);
+        check(to, toOffset, length);
+        // getPointer: an address i elements on (a position on a Pointer passed as void* is not scaled everywhere)
+        org.bytedeco.javacpp.Pointer.memcpy(pointer(to).getPointer(toOffset), pointer(from).getPointer(fromOffset),
+                length * Float.BYTES);
+    }
+
     /** {@code x = 0} as one memory write when {@link #directFloat}; false (nothing written) otherwise. */
     static boolean zeroFloats(INDArray x) {
         if (!directFloat(x)) {

@@ -15,6 +15,8 @@ import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+import org.umsynth.model.gan.GanTrainer.Batch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.umsynth.model.train.Conditioning;
@@ -151,6 +153,30 @@ class GanTrainerTest {
                 losses.toString());
         assertEquals(losses.generatorTotal(), losses.gan() + 10 * losses.l1()
                 + 10 * (losses.dice() + losses.crossEntropy()), 1e-4);
+    }
+
+    @Test
+    void discriminatorDataPairsTheConditionWithRealThenFakeImages() {
+        GanProfile p = GanProfile.demo().withResolution(32);
+        Random r = new Random(21);
+        Batch b = batch(p, List.of(phantom(32, r), phantom(32, r)));
+        INDArray fake = b.realImage().mul(-0.5);
+        org.nd4j.linalg.dataset.api.MultiDataSet data = GanTrainer.discriminatorData(p, b, fake);
+        INDArray expected = Nd4j.concat(0, Nd4j.concat(1, b.condition(), b.realImage()),
+                Nd4j.concat(1, b.condition(), fake));
+        assertEquals(expected, data.getFeatures(0));
+        // a non-contiguous condition (a view) takes the concat path and gives the same
+        INDArray wide = Nd4j.concat(1, b.condition(), b.condition());
+        INDArray view = wide.get(NDArrayIndex.all(), NDArrayIndex.interval(0, b.condition().size(1)));
+        Batch viewBatch = new Batch(view, b.realImage(), null, null, 0.0);
+        assertEquals(expected, GanTrainer.discriminatorData(p, viewBatch, fake).getFeatures(0));
+        for (int s = 0; s < p.discriminatorScales(); s++) {
+            INDArray labels = data.getLabels(s);
+            int side = p.discriminatorOutputSide(s);
+            assertArrayEquals(new long[] {4, 1, side, side}, labels.shape());
+            assertEquals(2.0 * side * side, labels.get(NDArrayIndex.interval(0, 2)).sumNumber().doubleValue(), 0.0);
+            assertEquals(0.0, labels.get(NDArrayIndex.interval(2, 4)).sumNumber().doubleValue(), 0.0);
+        }
     }
 
     @Test
