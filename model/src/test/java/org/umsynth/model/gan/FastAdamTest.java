@@ -129,7 +129,7 @@ class FastAdamTest {
     /** The Java step's bias-corrected step size, in float, for the values the GAN uses (lr 2e-4, beta1 0.5). */
     @Test
     void aFoldedMinibatchDivisionEqualsDividingFirst() {
-        // 1003 floats: the SIMD loop and the scalar tail; offsets: views inside larger arrays
+        // views at an offset inside larger arrays, 1003 elements (not a multiple of the chunk)
         for (DataType type : new DataType[] {DataType.FLOAT, DataType.DOUBLE}) {
             Nd4j.getRandom().setSeed(8);
             INDArray[] folded = new INDArray[3];
