@@ -90,6 +90,10 @@ final class ConvGeometry {
      * sees four {@link Runs} classes and does not inline them).
      */
     private void im2colFloat(float[] img, float[] col, int firstRow, int endRow) {
+        if (strideH == 1 && strideW == 1 && firstRow == 0 && endRow == outH) {
+            im2colStride1(img, col);
+            return;
+        }
         int blockColumns = (endRow - firstRow) * outW;
         for (int ci = 0; ci < channels; ci++) {
             for (int ky = 0; ky < kernelH; ky++) {
@@ -124,8 +128,49 @@ final class ConvGeometry {
         }
     }
 
+    /**
+     * {@link #im2colFloat} for stride 1 on whole images (the residual blocks' 3x3 and the PatchGAN's 4x4 stride-1
+     * layers), with far fewer copy calls: per (channel, kx) one plane of the image's rows cut to the output's columns
+     * (shifted by kx, zero outside the image, rows -padTop .. outH - 1 - padTop + kernelH - 1), then each column-matrix
+     * row (channel, ky, kx) is one contiguous run of that plane starting at its row ky. The row-by-row loop copies runs
+     * of outW floats (8 in the 8x8 residual blocks), and that per-run cost dominated (~6 ns per run).
+     */
+    private void im2colStride1(float[] img, float[] col) {
+        int plane = outH * outW;
+        int rows = outH + kernelH - 1;
+        float[] cut = Scratch.floats(Scratch.RUN, rows * outW);
+        for (int ci = 0; ci < channels; ci++) {
+            for (int kx = 0; kx < kernelW; kx++) {
+                int lo = Math.max(0, padLeft - kx); // ox inside the image: 0 <= ox - padLeft + kx < width
+                int hi = Math.min(outW, width + padLeft - kx);
+                for (int r = 0; r < rows; r++) {
+                    int at = r * outW;
+                    int iy = r - padTop;
+                    if (iy < 0 || iy >= height || lo >= hi) {
+                        java.util.Arrays.fill(cut, at, at + outW, 0f);
+                        continue;
+                    }
+                    for (int x = 0; x < lo; x++) {
+                        cut[at + x] = 0f;
+                    }
+                    System.arraycopy(img, (ci * height + iy) * width + lo - padLeft + kx, cut, at + lo, hi - lo);
+                    for (int x = hi; x < outW; x++) {
+                        cut[at + x] = 0f;
+                    }
+                }
+                for (int ky = 0; ky < kernelH; ky++) {
+                    System.arraycopy(cut, ky * outW, col, ((ci * kernelH + ky) * kernelW + kx) * plane, plane);
+                }
+            }
+        }
+    }
+
     /** The adjoint of {@link #im2colFloat}: adds the column matrix into the image. */
     private void col2imFloat(float[] col, float[] img, int firstRow, int endRow) {
+        if (strideH == 1 && strideW == 1 && firstRow == 0 && endRow == outH) {
+            col2imStride1(col, img);
+            return;
+        }
         int blockColumns = (endRow - firstRow) * outW;
         for (int ci = 0; ci < channels; ci++) {
             for (int ky = 0; ky < kernelH; ky++) {
@@ -146,6 +191,46 @@ final class ConvGeometry {
                         for (int x = lo; x < hi; x++, to += strideW) {
                             img[to] += col[c + x];
                         }
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * The adjoint of {@link #im2colStride1}: per (channel, kx) the column-matrix rows of every ky are summed into one
+     * plane (contiguous runs of outH * outW floats), which is then added onto the image row by row. The same sums as
+     * {@link #col2imFloat}'s row-by-row loop in another order (float rounding may differ in the last bits).
+     */
+    private void col2imStride1(float[] col, float[] img) {
+        int plane = outH * outW;
+        int rows = outH + kernelH - 1;
+        float[] cut = Scratch.floats(Scratch.RUN, rows * outW);
+        for (int ci = 0; ci < channels; ci++) {
+            for (int kx = 0; kx < kernelW; kx++) {
+                int lo = Math.max(0, padLeft - kx);
+                int hi = Math.min(outW, width + padLeft - kx);
+                if (lo >= hi) {
+                    continue;
+                }
+                System.arraycopy(col, ((ci * kernelH) * kernelW + kx) * plane, cut, 0, plane); // ky = 0
+                java.util.Arrays.fill(cut, plane, rows * outW, 0f);
+                for (int ky = 1; ky < kernelH; ky++) {
+                    int from = ((ci * kernelH + ky) * kernelW + kx) * plane;
+                    int at = ky * outW;
+                    for (int t = 0; t < plane; t++) {
+                        cut[at + t] += col[from + t];
+                    }
+                }
+                for (int r = 0; r < rows; r++) {
+                    int iy = r - padTop;
+                    if (iy < 0 || iy >= height) {
+                        continue;
+                    }
+                    int to = (ci * height + iy) * width + lo - padLeft + kx;
+                    int from = r * outW + lo;
+                    for (int x = 0; x < hi - lo; x++) {
+                        img[to + x] += cut[from + x];
                     }
                 }
             }
