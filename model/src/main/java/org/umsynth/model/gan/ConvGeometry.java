@@ -90,8 +90,8 @@ final class ConvGeometry {
      * sees four {@link Runs} classes and does not inline them).
      */
     private void im2colFloat(float[] img, float[] col, int firstRow, int endRow) {
-        if (strideH == 1 && strideW == 1 && firstRow == 0 && endRow == outH) {
-            im2colStride1(img, col);
+        if (firstRow == 0 && endRow == outH) {
+            im2colPlanes(img, col);
             return;
         }
         int blockColumns = (endRow - firstRow) * outW;
@@ -129,37 +129,57 @@ final class ConvGeometry {
     }
 
     /**
-     * {@link #im2colFloat} for stride 1 on whole images (the residual blocks' 3x3 and the PatchGAN's 4x4 stride-1
-     * layers), with far fewer copy calls: per (channel, kx) one plane of the image's rows cut to the output's columns
-     * (shifted by kx, zero outside the image, rows -padTop .. outH - 1 - padTop + kernelH - 1), then each column-matrix
-     * row (channel, ky, kx) is one contiguous run of that plane starting at its row ky. The row-by-row loop copies runs
-     * of outW floats (8 in the 8x8 residual blocks), and that per-run cost dominated (~6 ns per run).
+     * {@link #im2colFloat} on whole images with far fewer copy calls: per (channel, kx, row residue r modulo the
+     * vertical stride) one plane of the image's rows {@code r, r + strideH, ...} cut to the output's columns (input
+     * column {@code ox * strideW - padLeft + kx}, zero outside the image), then each column-matrix row (channel, ky,
+     * kx) is one contiguous run of the plane of ky's residue, starting at ky's row. The row-by-row loop copies runs of
+     * outW floats per (channel, ky, kx, output row) (8 in the 8x8 residual blocks), and that per-run cost dominated
+     * (~6 ns per run); here the strided gathers of stride-2 layers are also shared by the taps of one residue.
      */
-    private void im2colStride1(float[] img, float[] col) {
+    private void im2colPlanes(float[] img, float[] col) {
         int plane = outH * outW;
-        int rows = outH + kernelH - 1;
-        float[] cut = Scratch.floats(Scratch.RUN, rows * outW);
+        int qMin = Math.floorDiv(-padTop, strideH);
+        int rows = outH + Math.floorDiv(kernelH - 1 - padTop, strideH) - qMin; // plane rows per residue
+        float[] cut = Scratch.floats(Scratch.RUN, strideH * rows * outW);
         for (int ci = 0; ci < channels; ci++) {
             for (int kx = 0; kx < kernelW; kx++) {
-                int lo = Math.max(0, padLeft - kx); // ox inside the image: 0 <= ox - padLeft + kx < width
-                int hi = Math.min(outW, width + padLeft - kx);
-                for (int r = 0; r < rows; r++) {
-                    int at = r * outW;
-                    int iy = r - padTop;
-                    if (iy < 0 || iy >= height || lo >= hi) {
-                        java.util.Arrays.fill(cut, at, at + outW, 0f);
-                        continue;
-                    }
-                    for (int x = 0; x < lo; x++) {
-                        cut[at + x] = 0f;
-                    }
-                    System.arraycopy(img, (ci * height + iy) * width + lo - padLeft + kx, cut, at + lo, hi - lo);
-                    for (int x = hi; x < outW; x++) {
-                        cut[at + x] = 0f;
+                cutPlanes(img, ci, kx, qMin, rows, cut);
+                for (int ky = 0; ky < kernelH; ky++) {
+                    int r = Math.floorMod(ky - padTop, strideH);
+                    int q = Math.floorDiv(ky - padTop, strideH);
+                    System.arraycopy(cut, (r * rows + q - qMin) * outW, col, ((ci * kernelH + ky) * kernelW + kx) * plane,
+                            plane);
+                }
+            }
+        }
+    }
+
+    /** Fills {@link #im2colPlanes}' planes of channel {@code ci}, column tap {@code kx}: residue r at row r * rows. */
+    private void cutPlanes(float[] img, int ci, int kx, int qMin, int rows, float[] cut) {
+        // ox inside the image: 0 <= ox * strideW - padLeft + kx <= width - 1
+        int lo = Math.max(0, -Math.floorDiv(kx - padLeft, strideW));
+        int hi = Math.min(outW, Math.floorDiv(width - 1 + padLeft - kx, strideW) + 1);
+        for (int r = 0; r < strideH; r++) {
+            for (int t = 0; t < rows; t++) {
+                int at = (r * rows + t) * outW;
+                int iy = (t + qMin) * strideH + r;
+                if (iy < 0 || iy >= height || lo >= hi) {
+                    java.util.Arrays.fill(cut, at, at + outW, 0f);
+                    continue;
+                }
+                for (int x = 0; x < lo; x++) {
+                    cut[at + x] = 0f;
+                }
+                int from = (ci * height + iy) * width + lo * strideW - padLeft + kx;
+                if (strideW == 1) {
+                    System.arraycopy(img, from, cut, at + lo, hi - lo);
+                } else {
+                    for (int x = lo; x < hi; x++, from += strideW) {
+                        cut[at + x] = img[from];
                     }
                 }
-                for (int ky = 0; ky < kernelH; ky++) {
-                    System.arraycopy(cut, ky * outW, col, ((ci * kernelH + ky) * kernelW + kx) * plane, plane);
+                for (int x = hi; x < outW; x++) {
+                    cut[at + x] = 0f;
                 }
             }
         }
@@ -198,9 +218,11 @@ final class ConvGeometry {
     }
 
     /**
-     * The adjoint of {@link #im2colStride1}: per (channel, kx) the column-matrix rows of every ky are summed into one
-     * plane (contiguous runs of outH * outW floats), which is then added onto the image row by row. The same sums as
-     * {@link #col2imFloat}'s row-by-row loop in another order (float rounding may differ in the last bits).
+     * The adjoint of {@link #im2colPlanes} for stride 1: per (channel, kx) the column-matrix rows of every ky are
+     * summed into one plane (contiguous runs of outH * outW floats), which is then added onto the image row by row.
+     * The same sums as {@link #col2imFloat}'s row-by-row loop in another order (float rounding may differ in the last
+     * bits). Stride 2 keeps the row loop: there the planes' extra pass cost more than the strided scatter they share
+     * (measured: 16 channels 64x64, 3x3 stride 2 per image 104 -> 143 us).
      */
     private void col2imStride1(float[] col, float[] img) {
         int plane = outH * outW;
