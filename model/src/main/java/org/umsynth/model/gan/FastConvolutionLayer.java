@@ -45,8 +45,9 @@ public class FastConvolutionLayer extends ConvolutionLayer {
     private boolean inputGradientOnly;
     /**
      * Set by {@link UnusedInputGradients}: nothing upstream of this layer's input has parameters (it reads the
-     * network's input, directly or through parameter-free layers), so backprop returns a zero input gradient instead
-     * of computing one. A runtime flag of training copies, not part of the configuration.
+     * network's input, directly or through parameter-free layers), so no one reads its input gradient: the SIMD and
+     * the whole-image im2col paths return zeros instead of computing it (the other paths still compute it). A runtime
+     * flag of training copies, not part of the configuration.
      */
     private boolean inputGradientUnused;
 
