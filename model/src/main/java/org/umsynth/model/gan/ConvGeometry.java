@@ -102,26 +102,8 @@ final class ConvGeometry {
                     int lo = Math.max(0, -Math.floorDiv(kx - padLeft, strideW));
                     int hi = Math.min(outW, Math.floorDiv(width - 1 + padLeft - kx, strideW) + 1);
                     for (int oy = firstRow; oy < endRow; oy++) {
-                        int c = row * blockColumns + (oy - firstRow) * outW;
-                        int iy = oy * strideH - padTop + ky;
-                        if (iy < 0 || iy >= height || lo >= hi) {
-                            java.util.Arrays.fill(col, c, c + outW, 0f);
-                            continue;
-                        }
-                        for (int x = 0; x < lo; x++) {
-                            col[c + x] = 0f;
-                        }
-                        int from = (ci * height + iy) * width + lo * strideW - padLeft + kx;
-                        if (strideW == 1) {
-                            System.arraycopy(img, from, col, c + lo, hi - lo);
-                        } else {
-                            for (int x = lo; x < hi; x++, from += strideW) {
-                                col[c + x] = img[from];
-                            }
-                        }
-                        for (int x = hi; x < outW; x++) {
-                            col[c + x] = 0f;
-                        }
+                        cutRow(img, ci, oy * strideH - padTop + ky, kx, lo, hi, col,
+                                row * blockColumns + (oy - firstRow) * outW);
                     }
                 }
             }
@@ -161,27 +143,34 @@ final class ConvGeometry {
         int hi = Math.min(outW, Math.floorDiv(width - 1 + padLeft - kx, strideW) + 1);
         for (int r = 0; r < strideH; r++) {
             for (int t = 0; t < rows; t++) {
-                int at = (r * rows + t) * outW;
-                int iy = (t + qMin) * strideH + r;
-                if (iy < 0 || iy >= height || lo >= hi) {
-                    java.util.Arrays.fill(cut, at, at + outW, 0f);
-                    continue;
-                }
-                for (int x = 0; x < lo; x++) {
-                    cut[at + x] = 0f;
-                }
-                int from = (ci * height + iy) * width + lo * strideW - padLeft + kx;
-                if (strideW == 1) {
-                    System.arraycopy(img, from, cut, at + lo, hi - lo);
-                } else {
-                    for (int x = lo; x < hi; x++, from += strideW) {
-                        cut[at + x] = img[from];
-                    }
-                }
-                for (int x = hi; x < outW; x++) {
-                    cut[at + x] = 0f;
-                }
+                cutRow(img, ci, (t + qMin) * strideH + r, kx, lo, hi, cut, (r * rows + t) * outW);
             }
+        }
+    }
+
+    /**
+     * One output row's worth of image row {@code iy} of channel {@code ci} for column tap {@code kx}: outW floats at
+     * {@code dst[at..]}, image columns {@code ox * strideW - padLeft + kx} for {@code ox} in {@code [lo, hi)} (the ones
+     * inside the image), zeros elsewhere and for rows outside the image.
+     */
+    private void cutRow(float[] img, int ci, int iy, int kx, int lo, int hi, float[] dst, int at) {
+        if (iy < 0 || iy >= height || lo >= hi) {
+            java.util.Arrays.fill(dst, at, at + outW, 0f);
+            return;
+        }
+        for (int x = 0; x < lo; x++) {
+            dst[at + x] = 0f;
+        }
+        int from = (ci * height + iy) * width + lo * strideW - padLeft + kx;
+        if (strideW == 1) {
+            System.arraycopy(img, from, dst, at + lo, hi - lo);
+        } else {
+            for (int x = lo; x < hi; x++, from += strideW) {
+                dst[at + x] = img[from];
+            }
+        }
+        for (int x = hi; x < outW; x++) {
+            dst[at + x] = 0f;
         }
     }
 
