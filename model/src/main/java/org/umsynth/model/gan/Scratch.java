@@ -1,5 +1,6 @@
 package org.umsynth.model.gan;
 
+import java.lang.ref.SoftReference;
 import org.bytedeco.javacpp.FloatPointer;
 
 /**
@@ -8,6 +9,10 @@ import org.bytedeco.javacpp.FloatPointer;
  * not seen (measured: reading a [2, 16, 64, 64] array into a new array 70 us, into a reused one 10 us). Contents
  * are undefined on entry and arrays may be longer than asked for; each slot is used by one piece of code at a
  * time (layers do not call each other). Per thread, so Spark tasks on other threads have their own.
+ *
+ * <p>Held through soft references: the GC reclaims them when the heap runs short (they reach ~200 MB per training
+ * thread with the paper networks at 256x256, more at the paper's resolution, and would otherwise stay with a pooled
+ * thread, e.g. a Spark executor's, through the stages after training); the next call then allocates again.
  */
 final class Scratch {
     /** Slots: a layer's input, output, output gradient, input gradient; the image copy of im2col / col2im. */
@@ -27,10 +32,11 @@ final class Scratch {
     private static final int PLANE_SLOTS = 3;
 
     /** One thread's arrays. */
+    @SuppressWarnings("unchecked")
     private static final class ThreadArrays {
         final Thread owner = Thread.currentThread();
-        final float[][] floats = new float[SLOTS][0];
-        final float[][][] planes = new float[PLANE_SLOTS][0][];
+        final SoftReference<float[]>[] floats = new SoftReference[SLOTS];
+        final SoftReference<float[][]>[] planes = new SoftReference[PLANE_SLOTS];
         FloatPointer ones;
     }
 
@@ -55,11 +61,13 @@ final class Scratch {
 
     /** An array of at least {@code n} floats, contents undefined. */
     static float[] floats(int slot, int n) {
-        float[][] s = mine().floats;
-        if (s[slot].length < n) {
-            s[slot] = new float[n];
+        SoftReference<float[]>[] s = mine().floats;
+        float[] a = s[slot] == null ? null : s[slot].get();
+        if (a == null || a.length < n) {
+            a = new float[n];
+            s[slot] = new SoftReference<>(a);
         }
-        return s[slot];
+        return a;
     }
 
     /** An off-heap vector of at least {@code n} ones (the bias as a rank-1 gemm: {@link Blas#addRowBias}). */
@@ -75,11 +83,11 @@ final class Scratch {
 
     /** {@code count} arrays of at least {@code n} floats each (indexed from 0: what C2 vectorises), contents undefined. */
     static float[][] planes(int slot, int count, int n) {
-        float[][][] s = mine().planes;
-        float[][] p = s[slot];
-        if (p.length < count) {
-            p = java.util.Arrays.copyOf(p, count);
-            s[slot] = p;
+        SoftReference<float[][]>[] s = mine().planes;
+        float[][] p = s[slot] == null ? null : s[slot].get();
+        if (p == null || p.length < count) {
+            p = p == null ? new float[count][] : java.util.Arrays.copyOf(p, count);
+            s[slot] = new SoftReference<>(p);
         }
         for (int i = 0; i < count; i++) {
             if (p[i] == null || p[i].length < n) {
