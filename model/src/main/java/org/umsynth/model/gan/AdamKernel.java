@@ -97,12 +97,6 @@ final class AdamKernel {
         return Double.isFinite(alpha) && alpha != 0.0 ? alpha : epsilon;
     }
 
-    /** The float loop on {@code n} elements from each buffer's position 0. */
-    static void updateFloats(FloatBuffer g, FloatBuffer m, FloatBuffer v, int n, float beta1, float beta2,
-            float epsilon, float alpha) {
-        updateFloats(g, m, v, 0, n, beta1, beta2, epsilon, alpha, 1);
-    }
-
     /** The float loop on elements {@code [from, n)} ({@code n} is the end), on {@code g / divisor}. */
     static void updateFloats(FloatBuffer g, FloatBuffer m, FloatBuffer v, int from, int n, float beta1, float beta2,
             float epsilon, float alpha, int divisor) {

@@ -124,7 +124,7 @@ final class Blas {
         if (!directFloat(from, to) || from.length() != to.length()) {
             return false;
         }
-        org.bytedeco.javacpp.Pointer.memcpy(pointer(to), pointer(from), from.length() * Float.BYTES);
+        copyFloats(from, 0, to, 0, from.length());
         return true;
     }
 

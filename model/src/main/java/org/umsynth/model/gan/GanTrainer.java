@@ -152,12 +152,20 @@ public final class GanTrainer {
         INDArray[] labels = new INDArray[scales];
         for (int s = 0; s < scales; s++) {
             int side = profile.discriminatorOutputSide(s);
-            int perExample = side * side;
-            float[] values = new float[2 * n * perExample];
-            java.util.Arrays.fill(values, 0, n * perExample, 1f); // real pairs first
-            labels[s] = Nd4j.create(values, new long[] {2L * n, 1, side, side}, 'c').castTo(input.dataType());
+            labels[s] = patchLabels(input.dataType(), 2 * n, n, side); // real pairs first
         }
         return new MultiDataSet(new INDArray[] {input}, labels);
+    }
+
+    /**
+     * PatchGAN labels {@code [examples, 1, side, side]}: 1 for the first {@code ones} examples, 0 after, from a filled
+     * Java array (Nd4j's {@code zeros} + {@code assign} or {@code ones} cost an op each per step).
+     */
+    private static INDArray patchLabels(DataType type, int examples, int ones, int side) {
+        int perExample = side * side;
+        float[] values = new float[examples * perExample];
+        java.util.Arrays.fill(values, 0, ones * perExample, 1f);
+        return Nd4j.create(values, new long[] {examples, 1, side, side}, 'c').castTo(type);
     }
 
     /**
@@ -204,9 +212,7 @@ public final class GanTrainer {
         masks[1] = segMask;
         for (int s = 0; s < scales; s++) {
             int d = profile.discriminatorOutputSide(s);
-            float[] ones = new float[n * d * d];
-            java.util.Arrays.fill(ones, 1f); // Nd4j.ones: an allocation plus an op
-            labels[2 + s] = Nd4j.create(ones, new long[] {n, 1, d, d}, 'c').castTo(type);
+            labels[2 + s] = patchLabels(type, n, n, d);
         }
         return new MultiDataSet(new INDArray[] {batch.condition()}, labels, null, masks);
     }
