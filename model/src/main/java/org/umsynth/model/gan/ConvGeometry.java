@@ -90,10 +90,6 @@ final class ConvGeometry {
      * sees four {@link Runs} classes and does not inline them).
      */
     private void im2colFloat(float[] img, float[] col, int firstRow, int endRow) {
-        if (firstRow == 0 && endRow == outH) {
-            im2colPlanes(img, col);
-            return;
-        }
         int blockColumns = (endRow - firstRow) * outW;
         for (int ci = 0; ci < channels; ci++) {
             for (int ky = 0; ky < kernelH; ky++) {
@@ -118,7 +114,7 @@ final class ConvGeometry {
      * outW floats per (channel, ky, kx, output row) (8 in the 8x8 residual blocks), and that per-run cost dominated
      * (~6 ns per run); here the strided gathers of stride-2 layers are also shared by the taps of one residue.
      */
-    private void im2colPlanes(float[] img, float[] col) {
+    private void im2colPlanes(float[] img, FloatBuffer col) {
         int plane = outH * outW;
         int qMin = Math.floorDiv(-padTop, strideH);
         int rows = outH + Math.floorDiv(kernelH - 1 - padTop, strideH) - qMin; // plane rows per residue
@@ -129,8 +125,8 @@ final class ConvGeometry {
                 for (int ky = 0; ky < kernelH; ky++) {
                     int r = Math.floorMod(ky - padTop, strideH);
                     int q = Math.floorDiv(ky - padTop, strideH);
-                    System.arraycopy(cut, (r * rows + q - qMin) * outW, col, ((ci * kernelH + ky) * kernelW + kx) * plane,
-                            plane);
+                    // straight into the (native) column matrix: no heap copy of the whole matrix to move after
+                    col.put(((ci * kernelH + ky) * kernelW + kx) * plane, cut, (r * rows + q - qMin) * outW, plane);
                 }
             }
         }
@@ -176,10 +172,6 @@ final class ConvGeometry {
 
     /** The adjoint of {@link #im2colFloat}: adds the column matrix into the image. */
     private void col2imFloat(float[] col, float[] img, int firstRow, int endRow) {
-        if (strideH == 1 && strideW == 1 && firstRow == 0 && endRow == outH) {
-            col2imStride1(col, img);
-            return;
-        }
         int blockColumns = (endRow - firstRow) * outW;
         for (int ci = 0; ci < channels; ci++) {
             for (int ky = 0; ky < kernelH; ky++) {
@@ -207,16 +199,51 @@ final class ConvGeometry {
     }
 
     /**
+     * {@link #col2imFloat}'s loop on a whole image, each column-matrix row read straight from the (native) column
+     * matrix into a small array that stays in L1 instead of one bulk copy of the whole matrix first; same sums in the
+     * same order.
+     */
+    private void col2imRows(FloatBuffer col, float[] img) {
+        int plane = outH * outW;
+        float[] run = Scratch.floats(Scratch.COLUMN, plane);
+        for (int ci = 0; ci < channels; ci++) {
+            for (int ky = 0; ky < kernelH; ky++) {
+                for (int kx = 0; kx < kernelW; kx++) {
+                    int row = (ci * kernelH + ky) * kernelW + kx;
+                    int lo = Math.max(0, -Math.floorDiv(kx - padLeft, strideW));
+                    int hi = Math.min(outW, Math.floorDiv(width - 1 + padLeft - kx, strideW) + 1);
+                    if (lo >= hi) {
+                        continue;
+                    }
+                    col.get(row * plane, run, 0, plane);
+                    for (int oy = 0; oy < outH; oy++) {
+                        int iy = oy * strideH - padTop + ky;
+                        if (iy < 0 || iy >= height) {
+                            continue;
+                        }
+                        int c = oy * outW;
+                        int to = (ci * height + iy) * width + lo * strideW - padLeft + kx;
+                        for (int x = lo; x < hi; x++, to += strideW) {
+                            img[to] += run[c + x];
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /**
      * The adjoint of {@link #im2colPlanes} for stride 1: per (channel, kx) the column-matrix rows of every ky are
      * summed into one plane (contiguous runs of outH * outW floats), which is then added onto the image row by row.
      * The same sums as {@link #col2imFloat}'s row-by-row loop in another order (float rounding may differ in the last
      * bits). Stride 2 keeps the row loop: there the planes' extra pass cost more than the strided scatter they share
      * (measured: 16 channels 64x64, 3x3 stride 2 per image 104 -> 143 us).
      */
-    private void col2imStride1(float[] col, float[] img) {
+    private void col2imStride1(FloatBuffer col, float[] img) {
         int plane = outH * outW;
         int rows = outH + kernelH - 1;
         float[] cut = Scratch.floats(Scratch.RUN, rows * outW);
+        float[] row = Scratch.floats(Scratch.COLUMN, plane);
         for (int ci = 0; ci < channels; ci++) {
             for (int kx = 0; kx < kernelW; kx++) {
                 int lo = Math.max(0, padLeft - kx);
@@ -224,13 +251,14 @@ final class ConvGeometry {
                 if (lo >= hi) {
                     continue;
                 }
-                System.arraycopy(col, ((ci * kernelH) * kernelW + kx) * plane, cut, 0, plane); // ky = 0
+                // rows read straight from the (native) column matrix into a small array that stays in L1
+                col.get(((ci * kernelH) * kernelW + kx) * plane, cut, 0, plane); // ky = 0
                 java.util.Arrays.fill(cut, plane, rows * outW, 0f);
                 for (int ky = 1; ky < kernelH; ky++) {
-                    int from = ((ci * kernelH + ky) * kernelW + kx) * plane;
+                    col.get(((ci * kernelH + ky) * kernelW + kx) * plane, row, 0, plane);
                     int at = ky * outW;
                     for (int t = 0; t < plane; t++) {
-                        cut[at + t] += col[from + t];
+                        cut[at + t] += row[t];
                     }
                 }
                 for (int r = 0; r < rows; r++) {
@@ -260,6 +288,10 @@ final class ConvGeometry {
             int size = imageSize();
             float[] img = Scratch.floats(Scratch.IMAGE, size);
             ConvBuffers.floats(images).get(base, img, 0, size);
+            if (firstRow == 0 && endRow == outH) {
+                im2colPlanes(img, ConvBuffers.floats(column));
+                return;
+            }
             int total = columnRows() * (endRow - firstRow) * outW;
             float[] col = Scratch.floats(Scratch.COLUMN, total);
             im2colFloat(img, col, firstRow, endRow);
@@ -293,6 +325,16 @@ final class ConvGeometry {
             int size = imageSize();
             float[] img = Scratch.floats(Scratch.IMAGE, size);
             target.get(base, img, 0, size);
+            if (strideH == 1 && strideW == 1 && firstRow == 0 && endRow == outH) {
+                col2imStride1(ConvBuffers.floats(column), img);
+                target.put(base, img, 0, size);
+                return;
+            }
+            if (firstRow == 0 && endRow == outH) {
+                col2imRows(ConvBuffers.floats(column), img);
+                target.put(base, img, 0, size);
+                return;
+            }
             int total = columnRows() * (endRow - firstRow) * outW;
             float[] col = Scratch.floats(Scratch.COLUMN, total);
             ConvBuffers.floats(column).get(0, col, 0, total);
