@@ -73,6 +73,38 @@ final class ConvBuffers {
         return a.data().asNioDouble().duplicate().position(Math.toIntExact(a.offset())).slice();
     }
 
+    /**
+     * Images {@code first .. first + count - 1} of float {@code images} ({@code [N, channels, pixels]}, contiguous)
+     * as the matrix {@code [channels, count * pixels]} (image j in columns {@code j * pixels ..}): the layout one
+     * gemm over several images needs.
+     */
+    static void toChannelRows(INDArray images, int first, int count, int channels, int pixels, INDArray matrix) {
+        int total = count * channels * pixels;
+        float[] v = Scratch.floats(Scratch.OUT, total);
+        floats(images).get(first * channels * pixels, v, 0, total);
+        FloatBuffer m = floats(matrix);
+        int ld = count * pixels;
+        for (int j = 0; j < count; j++) {
+            for (int c = 0; c < channels; c++) {
+                m.put(c * ld + j * pixels, v, (j * channels + c) * pixels, pixels);
+            }
+        }
+    }
+
+    /** The inverse of {@link #toChannelRows}: the matrix's columns back into images {@code first ..}. */
+    static void fromChannelRows(INDArray matrix, int count, int channels, int pixels, INDArray images, int first) {
+        int total = count * channels * pixels;
+        float[] v = Scratch.floats(Scratch.OUT, total);
+        floats(matrix).get(0, v, 0, total);
+        FloatBuffer out = floats(images);
+        int ld = count * pixels;
+        for (int j = 0; j < count; j++) {
+            for (int c = 0; c < channels; c++) {
+                out.put(((first + j) * channels + c) * pixels, v, c * ld + j * pixels, pixels);
+            }
+        }
+    }
+
     /** The values of a float array, c order. */
     static float[] floatValues(INDArray a) {
         INDArray c = isContiguousC(a) ? a : a.dup('c');

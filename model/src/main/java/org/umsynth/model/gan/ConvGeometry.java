@@ -114,7 +114,7 @@ final class ConvGeometry {
      * outW floats per (channel, ky, kx, output row) (8 in the 8x8 residual blocks), and that per-run cost dominated
      * (~6 ns per run); here the strided gathers of stride-2 layers are also shared by the taps of one residue.
      */
-    private void im2colPlanes(float[] img, FloatBuffer col) {
+    private void im2colPlanes(float[] img, FloatBuffer col, int ld, int offset) {
         int plane = outH * outW;
         int qMin = Math.floorDiv(-padTop, strideH);
         int rows = outH + Math.floorDiv(kernelH - 1 - padTop, strideH) - qMin; // plane rows per residue
@@ -126,7 +126,8 @@ final class ConvGeometry {
                     int r = Math.floorMod(ky - padTop, strideH);
                     int q = Math.floorDiv(ky - padTop, strideH);
                     // straight into the (native) column matrix: no heap copy of the whole matrix to move after
-                    col.put(((ci * kernelH + ky) * kernelW + kx) * plane, cut, (r * rows + q - qMin) * outW, plane);
+                    col.put(((ci * kernelH + ky) * kernelW + kx) * ld + offset, cut, (r * rows + q - qMin) * outW,
+                            plane);
                 }
             }
         }
@@ -203,7 +204,7 @@ final class ConvGeometry {
      * matrix into a small array that stays in L1 instead of one bulk copy of the whole matrix first; same sums in the
      * same order.
      */
-    private void col2imRows(FloatBuffer col, float[] img) {
+    private void col2imRows(FloatBuffer col, int ld, int offset, float[] img) {
         int plane = outH * outW;
         float[] run = Scratch.floats(Scratch.COLUMN, plane);
         for (int ci = 0; ci < channels; ci++) {
@@ -215,7 +216,7 @@ final class ConvGeometry {
                     if (lo >= hi) {
                         continue;
                     }
-                    col.get(row * plane, run, 0, plane);
+                    col.get(row * ld + offset, run, 0, plane);
                     for (int oy = 0; oy < outH; oy++) {
                         int iy = oy * strideH - padTop + ky;
                         if (iy < 0 || iy >= height) {
@@ -239,7 +240,7 @@ final class ConvGeometry {
      * bits). Stride 2 keeps the row loop: there the planes' extra pass cost more than the strided scatter they share
      * (measured: 16 channels 64x64, 3x3 stride 2 per image 104 -> 143 us).
      */
-    private void col2imStride1(FloatBuffer col, float[] img) {
+    private void col2imStride1(FloatBuffer col, int ld, int offset, float[] img) {
         int plane = outH * outW;
         int rows = outH + kernelH - 1;
         float[] cut = Scratch.floats(Scratch.RUN, rows * outW);
@@ -252,10 +253,10 @@ final class ConvGeometry {
                     continue;
                 }
                 // rows read straight from the (native) column matrix into a small array that stays in L1
-                col.get(((ci * kernelH) * kernelW + kx) * plane, cut, 0, plane); // ky = 0
+                col.get(((ci * kernelH) * kernelW + kx) * ld + offset, cut, 0, plane); // ky = 0
                 java.util.Arrays.fill(cut, plane, rows * outW, 0f);
                 for (int ky = 1; ky < kernelH; ky++) {
-                    col.get(((ci * kernelH + ky) * kernelW + kx) * plane, row, 0, plane);
+                    col.get(((ci * kernelH + ky) * kernelW + kx) * ld + offset, row, 0, plane);
                     int at = ky * outW;
                     for (int t = 0; t < plane; t++) {
                         cut[at + t] += row[t];
@@ -289,7 +290,7 @@ final class ConvGeometry {
             float[] img = Scratch.floats(Scratch.IMAGE, size);
             ConvBuffers.floats(images).get(base, img, 0, size);
             if (firstRow == 0 && endRow == outH) {
-                im2colPlanes(img, ConvBuffers.floats(column));
+                im2colPlanes(img, ConvBuffers.floats(column), outH * outW, 0);
                 return;
             }
             int total = columnRows() * (endRow - firstRow) * outW;
@@ -325,13 +326,8 @@ final class ConvGeometry {
             int size = imageSize();
             float[] img = Scratch.floats(Scratch.IMAGE, size);
             target.get(base, img, 0, size);
-            if (strideH == 1 && strideW == 1 && firstRow == 0 && endRow == outH) {
-                col2imStride1(ConvBuffers.floats(column), img);
-                target.put(base, img, 0, size);
-                return;
-            }
             if (firstRow == 0 && endRow == outH) {
-                col2imRows(ConvBuffers.floats(column), img);
+                col2imWhole(ConvBuffers.floats(column), outH * outW, 0, img);
                 target.put(base, img, 0, size);
                 return;
             }
@@ -354,6 +350,46 @@ final class ConvGeometry {
                 @Override
                 public void outside(int c, int length) {}
             });
+        }
+    }
+
+    private void col2imWhole(FloatBuffer col, int ld, int offset, float[] img) {
+        if (strideH == 1 && strideW == 1) {
+            col2imStride1(col, ld, offset, img);
+        } else {
+            col2imRows(col, ld, offset, img);
+        }
+    }
+
+    /**
+     * im2col of whole image {@code n} of float {@code images} into a column matrix shared by several images: row r
+     * of this image's {@code [columnRows, outH * outW]} matrix goes to elements {@code [r * ld + offset, .. +
+     * outH * outW)} of {@code column} (contiguous float), so one gemm can take the columns of several images.
+     */
+    void im2colInto(INDArray images, int n, INDArray column, int ld, int offset) {
+        checkShared(column, ld, offset);
+        int size = imageSize();
+        float[] img = Scratch.floats(Scratch.IMAGE, size);
+        ConvBuffers.floats(images).get(n * size, img, 0, size);
+        im2colPlanes(img, ConvBuffers.floats(column), ld, offset);
+    }
+
+    /** The adjoint of {@link #im2colInto}: adds this image's columns of the shared matrix into image {@code n}. */
+    void col2imAddFrom(INDArray column, int ld, int offset, INDArray images, int n) {
+        checkShared(column, ld, offset);
+        FloatBuffer target = ConvBuffers.floats(images);
+        int size = imageSize();
+        float[] img = Scratch.floats(Scratch.IMAGE, size);
+        target.get(n * size, img, 0, size);
+        col2imWhole(ConvBuffers.floats(column), ld, offset, img);
+        target.put(n * size, img, 0, size);
+    }
+
+    private void checkShared(INDArray column, int ld, int offset) {
+        int plane = outH * outW;
+        if (offset < 0 || offset + plane > ld || (long) (columnRows() - 1) * ld + offset + plane > column.length()) {
+            throw new IllegalArgumentException("column matrix of " + column.length() + " elements, row stride " + ld
+                    + ", offset " + offset + " cannot hold " + columnRows() + " rows of " + plane);
         }
     }
 }

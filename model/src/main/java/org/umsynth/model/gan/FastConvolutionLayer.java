@@ -31,6 +31,8 @@ public class FastConvolutionLayer extends ConvolutionLayer {
     static volatile int columnBlockElements = 1 << 22;
     /** At most this many output rows per block (0: no limit); tests force blocks with it. */
     static volatile int maxBlockRows = 0;
+    /** At most this many images per gemm (0: as many as fit); tests force groups with it. */
+    static volatile int maxImagesPerGemm = 0;
     /**
      * Layers with at most this many output channels (and horizontal stride 1) use {@link DirectConvolution}
      * instead of im2col + gemm; 0 disables it (tests compare both paths).
@@ -115,6 +117,18 @@ public class FastConvolutionLayer extends ConvolutionLayer {
         return maxBlockRows > 0 ? Math.min(rows, maxBlockRows) : rows;
     }
 
+    /**
+     * Whole images per gemm: all {@code n} when their column matrices fit {@link #columnBlockElements} together, else
+     * as many as fit (1: one image per gemm). One gemm over several images' columns runs 6-13% faster than one per
+     * image on the networks' small images (measured: 128 x 1024 x 100 per image vs 400 wide, 128 x 1152 x 64 vs 128
+     * wide, OpenBLAS 0.3.19, one thread), and packs the weights once.
+     */
+    static int imagesPerGemm(int n, int k, int pixels) {
+        long perImage = (long) k * pixels;
+        int fit = (int) Math.max(1, Math.min(n, columnBlockElements / Math.max(1, perImage)));
+        return maxImagesPerGemm > 0 ? Math.min(fit, maxImagesPerGemm) : fit;
+    }
+
     /** Convolution + bias (no activation) of a contiguous input: {@code [N, nOut, outH, outW]}, c order. */
     private INDArray convolve(INDArray in, ConvGeometry g, INDArray weights, INDArray bias, ArrayType outType,
             LayerWorkspaceMgr mgr) {
@@ -137,6 +151,28 @@ public class FastConvolutionLayer extends ConvolutionLayer {
         }
         INDArray w2 = ConvBuffers.matrix(weights, nOut, k);
         int rows = rowsPerBlock(g);
+        int group = imagesPerGemm(n, k, pixels);
+        if (rows == g.outH && group > 1 && dataType == DataType.FLOAT && Blas.directFloat(in, w2, out)
+                && (!hasBias() || Blas.directFloat(bias))) {
+            // several whole images per gemm: their columns side by side, the output rows re-laid into NCHW after
+            INDArray cols = mgr.createUninitialized(ArrayType.FF_WORKING_MEM, dataType,
+                    new long[] {k, (long) group * pixels}, 'c');
+            INDArray rowsOut = mgr.createUninitialized(ArrayType.FF_WORKING_MEM, dataType,
+                    new long[] {nOut, (long) group * pixels}, 'c');
+            for (int i0 = 0; i0 < n; i0 += group) {
+                int count = Math.min(group, n - i0);
+                int width = count * pixels;
+                for (int j = 0; j < count; j++) {
+                    g.im2colInto(in, i0 + j, cols, width, j * pixels);
+                }
+                Blas.gemmAt(w2, 0, cols, 0, rowsOut, 0, nOut, width, k, false, false, 1.0, 0.0);
+                if (hasBias()) {
+                    Blas.addRowBias(rowsOut, 0, nOut, width, bias);
+                }
+                ConvBuffers.fromChannelRows(rowsOut, count, nOut, pixels, out, i0);
+            }
+            return out;
+        }
         INDArray col = mgr.createUninitialized(ArrayType.FF_WORKING_MEM, dataType, new long[] {k, (long) rows * g.outW},
                 'c');
         if (rows == g.outH && Blas.directFloat(w2, col, out) && (!hasBias() || Blas.directFloat(bias))) {
@@ -374,6 +410,13 @@ public class FastConvolutionLayer extends ConvolutionLayer {
             return finishBackprop(delta, weightGrad, epsNext);
         }
         int rows = rowsPerBlock(g);
+        int group = imagesPerGemm(n, k, pixels);
+        boolean inputGradient = !inputGradientUnused;
+        if (rows == g.outH && group > 1 && dataType == DataType.FLOAT && Blas.directFloat(in, delta, w2, epsNext)
+                && (inputGradientOnly || Blas.directFloat(weightGrad2))) {
+            backpropGrouped(in, g, delta, w2, weightGrad2, epsNext, group, inputGradient, workspaceMgr);
+            return finishBackprop(delta, weightGrad, epsNext);
+        }
         long blockColumns = (long) rows * g.outW;
         INDArray col = inputGradientOnly ? null : workspaceMgr.createUninitialized(ArrayType.BP_WORKING_MEM, dataType,
                 new long[] {k, blockColumns}, 'c');
@@ -382,7 +425,6 @@ public class FastConvolutionLayer extends ConvolutionLayer {
         boolean first = true;
         if (rows == g.outH && Blas.directFloat(delta, w2, colGrad, epsNext)
                 && (inputGradientOnly || Blas.directFloat(col, weightGrad2))) {
-            boolean inputGradient = !inputGradientUnused;
             // whole images: BLAS on offsets into delta, no per-image views
             for (int i = 0; i < n; i++) {
                 long at = (long) i * nOut * pixels;
@@ -420,6 +462,47 @@ public class FastConvolutionLayer extends ConvolutionLayer {
             }
         }
         return finishBackprop(delta, weightGrad, epsNext);
+    }
+
+    /**
+     * {@link #imagesPerGemm} images per gemm: the output gradient re-laid as {@code [nOut, images * pixels]}, then
+     * dL/dW {@code [nOut, K]} (+)= delta x columns^T in one gemm per group, and dL/dcolumns = W^T x delta, scattered
+     * back per image.
+     */
+    private void backpropGrouped(INDArray in, ConvGeometry g, INDArray delta, INDArray w2, INDArray weightGrad2,
+            INDArray epsNext, int group, boolean inputGradient, LayerWorkspaceMgr mgr) {
+        int n = Math.toIntExact(in.size(0));
+        int nOut = Math.toIntExact(w2.size(0));
+        int k = g.columnRows();
+        int pixels = g.outH * g.outW;
+        boolean weights = !inputGradientOnly;
+        if (!weights && !inputGradient) {
+            return; // epsNext stays as created: zeros
+        }
+        long wide = (long) group * pixels;
+        INDArray deltaRows = mgr.createUninitialized(ArrayType.BP_WORKING_MEM, dataType, new long[] {nOut, wide}, 'c');
+        INDArray cols = weights ? mgr.createUninitialized(ArrayType.BP_WORKING_MEM, dataType, new long[] {k, wide}, 'c')
+                : null;
+        INDArray colGrad = inputGradient
+                ? mgr.createUninitialized(ArrayType.BP_WORKING_MEM, dataType, new long[] {k, wide}, 'c') : null;
+        for (int i0 = 0; i0 < n; i0 += group) {
+            int count = Math.min(group, n - i0);
+            int width = count * pixels;
+            ConvBuffers.toChannelRows(delta, i0, count, nOut, pixels, deltaRows);
+            if (weights) {
+                for (int j = 0; j < count; j++) {
+                    g.im2colInto(in, i0 + j, cols, width, j * pixels);
+                }
+                Blas.gemmAt(deltaRows, 0, cols, 0, weightGrad2, 0, nOut, k, width, false, true, 1.0,
+                        i0 == 0 ? 0.0 : 1.0);
+            }
+            if (inputGradient) {
+                Blas.gemmAt(w2, 0, deltaRows, 0, colGrad, 0, k, width, nOut, true, false, 1.0, 0.0);
+                for (int j = 0; j < count; j++) {
+                    g.col2imAddFrom(colGrad, width, j * pixels, epsNext, i0 + j);
+                }
+            }
+        }
     }
 
     /** {@code weightGrad} null: input gradient only, no parameter gradients in the result. */

@@ -311,6 +311,21 @@ class FastConvolutionTest {
     }
 
     @Test
+    void imagesSharingAGemmGiveTheSameResult() {
+        // three images: one gemm each, and groups of two with a last group of one (the default puts all three in one)
+        for (int limit : new int[] {1, 2}) {
+            FastConvolutionLayer.maxImagesPerGemm = limit;
+            try {
+                for (int[] c : CASES) {
+                    compare(c, 13, 11);
+                }
+            } finally {
+                FastConvolutionLayer.maxImagesPerGemm = 0;
+            }
+        }
+    }
+
+    @Test
     void blocksOfRowsGiveTheSameResult() {
         int saved = FastConvolutionLayer.columnBlockElements;
         try {
