@@ -78,6 +78,30 @@ public class FastDeconvolution2DLayer extends Deconvolution2DLayer {
         INDArray w2 = ConvBuffers.matrix(weights, nIn, k);
         INDArray out = mgr.create(outType, dataType, new long[] {n, g.channels, g.height, g.width}, 'c');
         int rows = FastConvolutionLayer.rowsPerBlock(g);
+        int pixelsIn = g.outH * g.outW;
+        int group = FastConvolutionLayer.imagesPerGemm(n, k, pixelsIn);
+        if (rows == g.outH && dataType == DataType.FLOAT && Blas.directFloat(in, w2, out)
+                && (!hasBias() || Blas.directFloat(bias))) {
+            // whole images, several per gemm, BLAS on offsets: no per-image views, no bias op per image
+            int planeOut = g.height * g.width;
+            long wide = (long) group * pixelsIn;
+            INDArray inRows = mgr.createUninitialized(ArrayType.FF_WORKING_MEM, dataType, new long[] {nIn, wide}, 'c');
+            INDArray cols = mgr.createUninitialized(ArrayType.FF_WORKING_MEM, dataType, new long[] {k, wide}, 'c');
+            for (int i0 = 0; i0 < n; i0 += group) {
+                int count = Math.min(group, n - i0);
+                int width = count * pixelsIn;
+                ConvBuffers.toChannelRows(in, i0, count, (int) nIn, pixelsIn, inRows);
+                // columns [K, P] = W^T [K, nIn] x x [nIn, P], scattered onto the (larger) output image
+                Blas.gemmAt(w2, 0, inRows, 0, cols, 0, k, width, (int) nIn, true, false, 1.0, 0.0);
+                for (int j = 0; j < count; j++) {
+                    g.col2imAddFrom(cols, width, j * pixelsIn, out, i0 + j);
+                    if (hasBias()) {
+                        Blas.addRowBias(out, (long) (i0 + j) * g.channels * planeOut, g.channels, planeOut, bias);
+                    }
+                }
+            }
+            return out;
+        }
         INDArray col = mgr.createUninitialized(ArrayType.FF_WORKING_MEM, dataType,
                 new long[] {k, (long) rows * g.outW}, 'c');
         for (int i = 0; i < n; i++) {
@@ -136,6 +160,32 @@ public class FastDeconvolution2DLayer extends Deconvolution2DLayer {
         INDArray epsNext = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, dataType,
                 new long[] {n, nIn, g.outH, g.outW}, 'c');
         int rows = FastConvolutionLayer.rowsPerBlock(g);
+        int group = FastConvolutionLayer.imagesPerGemm(n, k, (int) pixelsIn);
+        if (rows == g.outH && dataType == DataType.FLOAT
+                && Blas.directFloat(in, delta, w2, weightGrad2, epsNext)) {
+            long wide = group * pixelsIn;
+            INDArray inRows = workspaceMgr.createUninitialized(ArrayType.BP_WORKING_MEM, dataType,
+                    new long[] {nIn, wide}, 'c');
+            INDArray epsRows = workspaceMgr.createUninitialized(ArrayType.BP_WORKING_MEM, dataType,
+                    new long[] {nIn, wide}, 'c');
+            INDArray cols = workspaceMgr.createUninitialized(ArrayType.BP_WORKING_MEM, dataType,
+                    new long[] {k, wide}, 'c');
+            for (int i0 = 0; i0 < n; i0 += group) {
+                int count = Math.min(group, n - i0);
+                int width = count * (int) pixelsIn;
+                for (int j = 0; j < count; j++) {
+                    g.im2colInto(delta, i0 + j, cols, width, j * (int) pixelsIn);
+                }
+                // dL/dx [nIn, P] = W [nIn, K] x col [K, P]
+                Blas.gemmAt(w2, 0, cols, 0, epsRows, 0, (int) nIn, width, k, false, false, 1.0, 0.0);
+                ConvBuffers.fromChannelRows(epsRows, count, (int) nIn, (int) pixelsIn, epsNext, i0);
+                // dL/dW [nIn, K] (+)= x [nIn, P] x col^T [P, K]
+                ConvBuffers.toChannelRows(in, i0, count, (int) nIn, (int) pixelsIn, inRows);
+                Blas.gemmAt(inRows, 0, cols, 0, weightGrad2, 0, (int) nIn, k, width, false, true, 1.0,
+                        i0 == 0 ? 0.0 : 1.0);
+            }
+            return finishBackprop(delta, biasGrad, weightGrad, epsNext);
+        }
         INDArray col = workspaceMgr.createUninitialized(ArrayType.BP_WORKING_MEM, dataType,
                 new long[] {k, (long) rows * g.outW}, 'c');
         boolean first = true;
@@ -160,6 +210,11 @@ public class FastDeconvolution2DLayer extends Deconvolution2DLayer {
             }
         }
 
+        return finishBackprop(delta, biasGrad, weightGrad, epsNext);
+    }
+
+    private Pair<Gradient, INDArray> finishBackprop(INDArray delta, INDArray biasGrad, INDArray weightGrad,
+            INDArray epsNext) {
         Gradient gradient = new DefaultGradient();
         if (layerConf().hasBias()) {
             if (delta.rank() == 4 && delta.size(0) > 0 && Blas.directFloat(delta, biasGrad)) {

@@ -319,6 +319,9 @@ class FastConvolutionTest {
                 for (int[] c : CASES) {
                     compare(c, 13, 11);
                 }
+                for (int[] c : DECONV_CASES) {
+                    compareDeconv(c, 7, 5);
+                }
             } finally {
                 FastConvolutionLayer.maxImagesPerGemm = 0;
             }
