@@ -115,11 +115,39 @@ final class ConvBuffers {
 
     /** The values of a float array, c order, in scratch array {@code slot} ({@link Scratch}: may be longer). */
     static float[] floatValues(INDArray a, int slot) {
-        INDArray c = isContiguousC(a) ? a : a.dup('c');
-        int n = Math.toIntExact(c.length());
+        int n = Math.toIntExact(a.length());
         float[] v = Scratch.floats(slot, n);
-        floats(c).get(0, v, 0, n);
+        if (isContiguousC(a)) {
+            floats(a).get(0, v, 0, n);
+        } else if (!rowsOfView(a, v)) {
+            floats(a.dup('c')).get(0, v, 0, n);
+        }
         return v;
+    }
+
+    /**
+     * A 4-d float view with unit stride along its rows (e.g. a Cropping2D output) read row by row into {@code into},
+     * c order: one bulk read per row instead of ND4J's {@code dup} op (an op call plus a fresh array each time).
+     * False (nothing read) for any other layout.
+     */
+    static boolean rowsOfView(INDArray a, float[] into) {
+        if (a.dataType() != DataType.FLOAT || a.rank() != 4 || a.stride(3) != 1 || a.ordering() != 'c') {
+            return false;
+        }
+        long[] shape = a.shape();
+        long[] stride = a.stride();
+        FloatBuffer all = a.data().asNioFloat();
+        int base = Math.toIntExact(a.offset());
+        int w = (int) shape[3];
+        int to = 0;
+        for (int i = 0; i < shape[0]; i++) {
+            for (int c = 0; c < shape[1]; c++) {
+                for (int y = 0; y < shape[2]; y++, to += w) {
+                    all.get(Math.toIntExact(base + i * stride[0] + c * stride[1] + y * stride[2]), into, to, w);
+                }
+            }
+        }
+        return true;
     }
 
     /** The values of any float or double array, c order, as doubles. */
