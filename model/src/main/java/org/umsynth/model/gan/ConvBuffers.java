@@ -150,7 +150,7 @@ final class ConvBuffers {
         return true;
     }
 
-    /** The values of any float or double array, c order, as doubles. */
+    /** The values of any numeric array, c order, as doubles (float and double by bulk reads). */
     static double[] read(INDArray a) {
         INDArray c = isContiguousC(a) ? a : a.dup('c');
         int n = Math.toIntExact(c.length());
@@ -163,8 +163,8 @@ final class ConvBuffers {
             }
         } else if (c.dataType() == DataType.DOUBLE) {
             doubles(c).get(0, v, 0, n);
-        } else {
-            throw new IllegalArgumentException("float or double arrays only: " + c.dataType());
+        } else { // e.g. integer label maps: ND4J's conversion
+            doubles(c.castTo(DataType.DOUBLE)).get(0, v, 0, n);
         }
         return v;
     }

@@ -172,7 +172,8 @@ public class DiceCeLoss extends PixelLoss {
     }
 
     private static double[] rowMajor(INDArray a) {
-        return a.dup('c').data().asDouble();
+        // a bulk read and a widening loop: ND4J's asDouble() reads element by element (~0.1 ms per call here)
+        return ConvBuffers.read(a);
     }
 
     private INDArray scoreArray(Evaluation e, INDArray like) {

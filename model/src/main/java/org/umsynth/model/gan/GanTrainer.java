@@ -278,7 +278,7 @@ public final class GanTrainer {
     }
 
     private static double meanBce(INDArray probabilities, boolean target) {
-        double[] p = probabilities.dup('c').data().asDouble();
+        double[] p = ConvBuffers.read(probabilities);
         double sum = 0;
         for (double v : p) {
             double q = target ? v : 1 - v;
@@ -322,7 +322,7 @@ public final class GanTrainer {
         long c = in.size(1);
         int h = (int) in.size(2);
         int w = (int) in.size(3);
-        double[] src = in.dup('c').data().asDouble();
+        double[] src = ConvBuffers.read(in);
         double[] out = new double[(int) (n * c * height * width)];
         for (int plane = 0; plane < n * c; plane++) {
             int sBase = plane * h * w;
@@ -348,7 +348,7 @@ public final class GanTrainer {
 
     /** {@code [N, C, H, W]} as row-major {@code [N*H*W, C]} values, rows ordered by example then pixel. */
     static double[] pixelRows(INDArray nchw) {
-        return nchw.permute(0, 2, 3, 1).dup('c').data().asDouble();
+        return ConvBuffers.read(nchw.permute(0, 2, 3, 1));
     }
 
     /** Log-probabilities as rows: softmax of them gives the probabilities back. */
