@@ -283,12 +283,51 @@ class GanLayersGradientTest {
         assertTrue(check(bce, random(12, 2, 2, 4, 3), targets, null));
         ComputationGraph l1 = lossGraph(new PixelMeanLoss(PixelMeanLoss.Kind.L1, 12, 10.0), Activation.IDENTITY, 2);
         assertTrue(check(l1, random(13, 2, 2, 4, 3), random(14, 2, 2, 4, 3), null));
+        ComputationGraph tanh = lossGraph(new PixelMeanLoss(PixelMeanLoss.Kind.L1, 12, 10.0), Activation.TANH, 2);
+        assertTrue(check(tanh, random(18, 2, 2, 4, 3), random(19, 2, 2, 4, 3), null));
         // the score is weight * mean |diff| over pixels and channels, averaged over examples
         INDArray x = random(15, 2, 2, 4, 3);
         INDArray out = l1.outputSingle(x);
         INDArray labels = random(16, 2, 2, 4, 3);
         double expected = 10.0 * Nd4j.math().abs(out.sub(labels)).meanNumber().doubleValue();
         assertEquals(expected, l1.score(new org.nd4j.linalg.dataset.MultiDataSet(x, labels)), 1e-9);
+    }
+
+    @Test
+    void pixelMeanLossJavaLoopsEqualTheNd4jOps() {
+        Nd4j.getRandom().setSeed(21);
+        int rows = 24;
+        INDArray z = Nd4j.randn(DataType.FLOAT, rows, 2).muli(3);
+        INDArray binary = Nd4j.rand(DataType.FLOAT, rows, 2).gt(0.5).castTo(DataType.FLOAT);
+        INDArray values = Nd4j.rand(DataType.FLOAT, rows, 2).muli(2).subi(1);
+        INDArray mask = Nd4j.rand(DataType.FLOAT, rows, 1).gt(0.3).castTo(DataType.FLOAT);
+        Object[][] cases = {{PixelMeanLoss.Kind.BCE, new org.nd4j.linalg.activations.impl.ActivationSigmoid(), binary},
+            {PixelMeanLoss.Kind.L1, new org.nd4j.linalg.activations.impl.ActivationTanH(), values},
+            {PixelMeanLoss.Kind.L1, new org.nd4j.linalg.activations.impl.ActivationIdentity(), values}};
+        for (Object[] c : cases) {
+            PixelMeanLoss loss = new PixelMeanLoss((PixelMeanLoss.Kind) c[0], 12, 2.5);
+            org.nd4j.linalg.activations.IActivation act = (org.nd4j.linalg.activations.IActivation) c[1];
+            INDArray labels = (INDArray) c[2];
+            for (INDArray m : new INDArray[] {null, mask}) {
+                String name = c[0] + " " + act + (m == null ? "" : " masked");
+                PixelMeanLoss.javaLoops = false;
+                double score;
+                INDArray scores;
+                INDArray grad;
+                try {
+                    score = loss.computeScore(labels, z.dup(), act, m, true);
+                    scores = loss.computeScoreArray(labels, z.dup(), act, m);
+                    grad = loss.computeGradient(labels, z.dup(), act, m);
+                } finally {
+                    PixelMeanLoss.javaLoops = true;
+                }
+                assertEquals(score, loss.computeScore(labels, z.dup(), act, m, true), 1e-5 * Math.abs(score), name);
+                assertTrue(scores.equalsWithEps(loss.computeScoreArray(labels, z.dup(), act, m), 1e-6), name);
+                INDArray javaGrad = loss.computeGradient(labels, z.dup(), act, m);
+                assertEquals(DataType.FLOAT, javaGrad.dataType(), name);
+                assertTrue(grad.equalsWithEps(javaGrad, 1e-6), name + ": " + grad + " vs " + javaGrad);
+            }
+        }
     }
 
     @Test
