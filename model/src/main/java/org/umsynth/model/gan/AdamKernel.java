@@ -22,13 +22,15 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * {@code divi} computes it, one pass less over the gradient).
  */
 final class AdamKernel {
-    /** Floats per chunk: three chunks of 8 KiB each stay in L1 / L2 next to the streamed buffers. */
+    /** Floats per chunk: four chunks of 8 KiB each stay in L1 / L2 next to the streamed buffers. */
     static final int CHUNK = 2048;
 
     private static final ThreadLocal<float[][]> FLOAT_CHUNKS =
-            ThreadLocal.withInitial(() -> new float[][] {new float[CHUNK], new float[CHUNK], new float[CHUNK]});
+            ThreadLocal.withInitial(() -> new float[][] {new float[CHUNK], new float[CHUNK], new float[CHUNK],
+                new float[CHUNK]});
     private static final ThreadLocal<double[][]> DOUBLE_CHUNKS =
-            ThreadLocal.withInitial(() -> new double[][] {new double[CHUNK], new double[CHUNK], new double[CHUNK]});
+            ThreadLocal.withInitial(() -> new double[][] {new double[CHUNK], new double[CHUNK], new double[CHUNK],
+                new double[CHUNK]});
 
     private AdamKernel() {}
 
@@ -61,20 +63,42 @@ final class AdamKernel {
     /** {@link #apply} on {@code gradient / divisor}, elements {@code [from, to)} only (the others untouched). */
     static void apply(INDArray gradient, INDArray m, INDArray v, double learningRate, double beta1, double beta2,
             double epsilon, int iteration, int divisor, int from, int to) {
+        apply(gradient, m, v, learningRate, beta1, beta2, epsilon, iteration, divisor, from, to, null, 0);
+    }
+
+    /**
+     * {@link #apply} on elements {@code [from, to)}, and when {@code params} is not null also the step itself:
+     * {@code params[paramsOffset + i] -= update[i]} in the same pass (what DL4J's step function does afterwards
+     * over the whole parameter array; the same float subtraction). {@code params} must pass {@link #supportsParams}.
+     */
+    static void apply(INDArray gradient, INDArray m, INDArray v, double learningRate, double beta1, double beta2,
+            double epsilon, int iteration, int divisor, int from, int to, INDArray params, long paramsOffset) {
         if (from < 0 || to > gradient.length() || from > to) {
             throw new IndexOutOfBoundsException("[" + from + ", " + to + ") of " + gradient.length());
+        }
+        if (params != null && !supportsParams(params, gradient, paramsOffset)) {
+            throw new IllegalArgumentException("parameters " + params.shapeInfoToString() + " at " + paramsOffset
+                    + " do not cover a gradient of " + gradient.length());
         }
         if (gradient.dataType() == DataType.FLOAT) {
             float b1 = (float) beta1;
             float b2 = (float) beta2;
             float eps = (float) epsilon;
             float alpha = floatStepSize((float) learningRate, b1, b2, eps, iteration);
-            updateFloats(ConvBuffers.floats(gradient), ConvBuffers.floats(m), ConvBuffers.floats(v), from, to, b1, b2,
-                    eps, alpha, divisor);
+            updateFloats(ConvBuffers.floats(gradient), ConvBuffers.floats(m), ConvBuffers.floats(v),
+                    params == null ? null : ConvBuffers.floats(params).position((int) paramsOffset).slice(), from, to,
+                    b1, b2, eps, alpha, divisor);
         } else {
-            updateDoubles(ConvBuffers.doubles(gradient), ConvBuffers.doubles(m), ConvBuffers.doubles(v), from, to,
+            updateDoubles(ConvBuffers.doubles(gradient), ConvBuffers.doubles(m), ConvBuffers.doubles(v),
+                    params == null ? null : ConvBuffers.doubles(params).position((int) paramsOffset).slice(), from, to,
                     beta1, beta2, epsilon, doubleStepSize(learningRate, beta1, beta2, epsilon, iteration), divisor);
         }
+    }
+
+    /** Whether {@code params} from {@code offset} on can take the step of {@code gradient} in {@link #apply}. */
+    static boolean supportsParams(INDArray params, INDArray gradient, long offset) {
+        return params.dataType() == gradient.dataType() && ConvBuffers.isContiguousC(params) && offset >= 0
+                && offset + gradient.length() <= params.length() && params.length() <= Integer.MAX_VALUE;
     }
 
     /**
@@ -98,13 +122,14 @@ final class AdamKernel {
     }
 
     /** The float loop on elements {@code [from, n)} ({@code n} is the end), on {@code g / divisor}. */
-    static void updateFloats(FloatBuffer g, FloatBuffer m, FloatBuffer v, int from, int n, float beta1, float beta2,
-            float epsilon, float alpha, int divisor) {
+    static void updateFloats(FloatBuffer g, FloatBuffer m, FloatBuffer v, FloatBuffer p, int from, int n, float beta1,
+            float beta2, float epsilon, float alpha, int divisor) {
         float div = divisor;
         float[][] chunks = FLOAT_CHUNKS.get();
         float[] gc = chunks[0];
         float[] mc = chunks[1];
         float[] vc = chunks[2];
+        float[] pc = chunks[3];
         float oneMinusBeta1 = 1f - beta1;
         float oneMinusBeta2 = 1f - beta2;
         for (int start = from; start < n; start += CHUNK) {
@@ -123,17 +148,25 @@ final class AdamKernel {
             g.put(start, gc, 0, len);
             m.put(start, mc, 0, len);
             v.put(start, vc, 0, len);
+            if (p != null) {
+                p.get(start, pc, 0, len);
+                for (int i = 0; i < len; i++) {
+                    pc[i] -= gc[i];
+                }
+                p.put(start, pc, 0, len);
+            }
         }
     }
 
     /** The double loop on elements {@code [from, n)}, same structure. */
-    static void updateDoubles(DoubleBuffer g, DoubleBuffer m, DoubleBuffer v, int from, int n, double beta1,
-            double beta2, double epsilon, double alpha, int divisor) {
+    static void updateDoubles(DoubleBuffer g, DoubleBuffer m, DoubleBuffer v, DoubleBuffer p, int from, int n,
+            double beta1, double beta2, double epsilon, double alpha, int divisor) {
         double div = divisor;
         double[][] chunks = DOUBLE_CHUNKS.get();
         double[] gc = chunks[0];
         double[] mc = chunks[1];
         double[] vc = chunks[2];
+        double[] pc = chunks[3];
         double oneMinusBeta1 = 1.0 - beta1;
         double oneMinusBeta2 = 1.0 - beta2;
         for (int start = from; start < n; start += CHUNK) {
@@ -152,6 +185,13 @@ final class AdamKernel {
             g.put(start, gc, 0, len);
             m.put(start, mc, 0, len);
             v.put(start, vc, 0, len);
+            if (p != null) {
+                p.get(start, pc, 0, len);
+                for (int i = 0; i < len; i++) {
+                    pc[i] -= gc[i];
+                }
+                p.put(start, pc, 0, len);
+            }
         }
     }
 }

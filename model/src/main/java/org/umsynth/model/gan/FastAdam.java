@@ -114,9 +114,30 @@ public class FastAdam extends Adam {
          * all. Set by {@link FastGraphUpdater} to leave out frozen layers' parameters.
          */
         private int[] trainedRanges;
+        /** Set by {@link FastGraphUpdater} for one update: the network's parameters and this block's offset. */
+        private INDArray stepParams;
+        private long stepParamsOffset;
+        /** Whether the last {@link #applyUpdater} also applied its update to the parameters. */
+        private boolean stepApplied;
 
         FastAdamUpdater(FastAdam config) {
             super(config);
+        }
+
+        /**
+         * The next {@link #applyUpdater} also subtracts its update from {@code params} (elements from {@code offset}
+         * on match the block's gradient), in the same pass, when its Java step runs; {@link #takeStepApplied} tells.
+         */
+        void applyNextStepTo(INDArray params, long offset) {
+            stepParams = params;
+            stepParamsOffset = offset;
+        }
+
+        /** Whether the last update was also applied to the parameters (and forgets it). */
+        boolean takeStepApplied() {
+            boolean applied = stepApplied;
+            stepApplied = false;
+            return applied;
         }
 
         /** The next {@link #applyUpdater} first divides the gradient by {@code divisor} (1: as given). */
@@ -151,6 +172,10 @@ public class FastAdam extends Adam {
         public void applyUpdater(INDArray gradient, int iteration, int epoch) {
             int divisor = gradientDivisor;
             gradientDivisor = 1;
+            INDArray params = stepParams;
+            long offset = stepParamsOffset;
+            stepParams = null;
+            stepApplied = false;
             INDArray m = getM();
             INDArray v = getV();
             if (m == null || v == null || !AdamKernel.supports(gradient, m, v)) {
@@ -160,16 +185,17 @@ public class FastAdam extends Adam {
                 super.applyUpdater(gradient, iteration, epoch); // the op (and its error when not initialised)
                 return;
             }
+            if (params != null && !AdamKernel.supportsParams(params, gradient, offset)) {
+                params = null;
+            }
             Adam c = getConfig();
             double lr = c.getLearningRate(iteration, epoch);
-            if (trainedRanges == null) {
-                AdamKernel.apply(gradient, m, v, lr, c.getBeta1(), c.getBeta2(), c.getEpsilon(), iteration, divisor);
-                return;
-            }
-            for (int r = 0; r < trainedRanges.length; r += 2) {
+            int[] ranges = trainedRanges == null ? new int[] {0, Math.toIntExact(gradient.length())} : trainedRanges;
+            for (int r = 0; r < ranges.length; r += 2) {
                 AdamKernel.apply(gradient, m, v, lr, c.getBeta1(), c.getBeta2(), c.getEpsilon(), iteration, divisor,
-                        trainedRanges[r], trainedRanges[r + 1]);
+                        ranges[r], ranges[r + 1], params, offset);
             }
+            stepApplied = params != null;
         }
     }
 }

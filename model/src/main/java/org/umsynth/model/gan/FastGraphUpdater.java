@@ -25,8 +25,11 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 public final class FastGraphUpdater extends ComputationGraphUpdater {
     private static final long serialVersionUID = 1L;
     private static final AtomicLong STANDARD_PATH_UPDATES = new AtomicLong();
+    private static final AtomicLong FUSED_STEPS = new AtomicLong();
     /** Whether {@link #divideByMinibatch} may leave the division to FastAdam (computed once: the graph is fixed). */
     private transient Boolean foldable;
+    /** Whether no parameter has regularisation ({@link #noRegularization}, computed once). */
+    private transient Boolean unregularised;
     /** The FastAdam updaters {@link #leaveOutFrozenParameters} has looked at (identity). */
     private transient java.util.Set<FastAdam.FastAdamUpdater> configured;
 
@@ -43,6 +46,12 @@ public final class FastGraphUpdater extends ComputationGraphUpdater {
         if (!(current instanceof FastGraphUpdater)) {
             graph.setUpdater(new FastGraphUpdater(graph, current.getStateViewArray()));
         }
+        FusedStepFunction.install(graph);
+    }
+
+    /** Updates in this JVM whose parameter step ran inside the Adam pass ({@link FusedStepFunction}). */
+    public static long fusedSteps() {
+        return FUSED_STEPS.get();
     }
 
     @Override
@@ -55,12 +64,47 @@ public final class FastGraphUpdater extends ComputationGraphUpdater {
             STANDARD_PATH_UPDATES.incrementAndGet();
         }
         leaveOutFrozenParameters();
+        // the step inside the Adam pass: only on the standard path, with our step function on the optimizer
+        FusedStepFunction step = gradient instanceof OwnGradient && noRegularization()
+                ? FusedStepFunction.install(network) : null;
+        INDArray params = step == null ? null : network.params();
+        if (params != null) {
+            for (UpdaterBlock block : getUpdaterBlocks()) {
+                if (block.getGradientUpdater() instanceof FastAdam.FastAdamUpdater adam) {
+                    adam.applyNextStepTo(params, block.getParamOffsetStart());
+                }
+            }
+        }
+        boolean updated = false;
         try {
             super.update(gradient, iteration, epoch, batchSize, workspaceMgr);
+            updated = true;
         } finally {
+            java.util.List<long[]> left = new java.util.ArrayList<>();
+            long covered = 0;
             for (UpdaterBlock block : getUpdaterBlocks()) { // a block skipped by DL4J must not divide the next step
+                boolean applied = false;
                 if (block.getGradientUpdater() instanceof FastAdam.FastAdamUpdater adam) {
                     adam.divideNextGradientBy(1);
+                    adam.applyNextStepTo(null, 0);
+                    applied = adam.takeStepApplied();
+                }
+                // ranges between and after blocks, and blocks whose step did not run in the Adam pass
+                if (block.getParamOffsetStart() > covered) {
+                    left.add(new long[] {covered, block.getParamOffsetStart()});
+                }
+                if (!applied) {
+                    left.add(new long[] {block.getParamOffsetStart(), block.getParamOffsetEnd()});
+                }
+                covered = Math.max(covered, block.getParamOffsetEnd());
+            }
+            if (params != null && covered < params.length()) {
+                left.add(new long[] {covered, params.length()});
+            }
+            if (step != null) {
+                step.expect(updated ? left.toArray(new long[0][]) : null);
+                if (updated && left.isEmpty()) {
+                    FUSED_STEPS.incrementAndGet();
                 }
             }
         }
@@ -143,6 +187,21 @@ public final class FastGraphUpdater extends ComputationGraphUpdater {
             }
         }
         return true;
+    }
+
+    /**
+     * No layer regularises a parameter: DL4J applies weight decay / L1 / L2 to the update after the updater, which a
+     * step already taken inside the Adam pass would miss (computed once: the graph is fixed).
+     */
+    private boolean noRegularization() {
+        if (unregularised == null) {
+            unregularised = java.util.Arrays.stream(getOrderedLayers()).allMatch(l -> l.paramTable(false).keySet()
+                    .stream().allMatch(p -> {
+                        List<?> r = l.getConfig().getRegularizationByParam(p);
+                        return r == null || r.isEmpty();
+                    }));
+        }
+        return unregularised;
     }
 
     private boolean foldableDivision() {

@@ -31,12 +31,17 @@ class FastGraphUpdaterTest {
                 GanTrainerTest.phantom(SIDE, r)));
         MultiDataSet data = GanTrainer.discriminatorData(p, b, b.realImage().mul(0.5));
         long before = FastGraphUpdater.standardPathUpdates();
+        long fusedBefore = FastGraphUpdater.fusedSteps();
         INDArray initial = fast.params().dup();
         for (int i = 0; i < 3; i++) {
             stock.fit(data);
             fast.fit(data);
         }
         assertEquals(3, FastGraphUpdater.standardPathUpdates() - before, "every fit took the standard path");
+        // and took its parameter step inside the Adam pass (FusedStepFunction), with the same result
+        assertInstanceOf(FusedStepFunction.class, ((org.deeplearning4j.optimize.solvers.BaseOptimizer)
+                fast.getOptimizer()).getStepFunction());
+        assertEquals(3, FastGraphUpdater.fusedSteps() - fusedBefore, "every fit fused its step");
         assertNotEquals(initial, fast.params(), "the fits moved the parameters");
         assertEquals(stock.params(), fast.params());
         assertEquals(stock.getUpdater().getStateViewArray(), fast.getUpdater().getStateViewArray());
@@ -53,10 +58,12 @@ class FastGraphUpdaterTest {
         GanTrainer.Batch b = GanTrainerTest.batch(p, List.of(GanTrainerTest.phantom(SIDE, r),
                 GanTrainerTest.phantom(SIDE, r)));
         MultiDataSet data = GanTrainer.generatorData(p, b);
+        long fusedBefore = FastGraphUpdater.fusedSteps();
         for (int i = 0; i < 3; i++) {
             stock.fit(data);
             fast.fit(data);
         }
+        assertEquals(3, FastGraphUpdater.fusedSteps() - fusedBefore, "every fit fused its step");
         assertEquals(stock.params(), fast.params());
         assertEquals(stock.getUpdater().getStateViewArray(), fast.getUpdater().getStateViewArray());
         long frozen = GanNetworks.discriminator(p, 9).numParams();
@@ -70,6 +77,33 @@ class FastGraphUpdaterTest {
             }
         }
         assertEquals(frozen, total - trained, "Adam leaves out exactly the frozen discriminator's parameters");
+    }
+
+    @Test
+    void blocksWithoutTheJavaAdamStepLeaveTheStepToDl4j() {
+        // a plain Adam configuration: no block takes the step in its pass, the step function subtracts everything
+        GanProfile p = GanProfile.demo().withResolution(SIDE);
+        org.nd4j.linalg.learning.config.Adam adam = new org.nd4j.linalg.learning.config.Adam(2e-4, 0.5, 0.999, 1e-8);
+        ComputationGraph stock = new ComputationGraph(GanNetworks.discriminatorConfiguration(p,
+                org.nd4j.linalg.api.buffer.DataType.FLOAT, 7, adam));
+        stock.init();
+        ComputationGraph fast = new ComputationGraph(GanNetworks.discriminatorConfiguration(p,
+                org.nd4j.linalg.api.buffer.DataType.FLOAT, 7, adam));
+        fast.init();
+        FastGraphUpdater.install(fast);
+        Random r = new Random(3);
+        GanTrainer.Batch b = GanTrainerTest.batch(p, List.of(GanTrainerTest.phantom(SIDE, r),
+                GanTrainerTest.phantom(SIDE, r)));
+        MultiDataSet data = GanTrainer.discriminatorData(p, b, b.realImage().mul(0.5));
+        long fusedBefore = FastGraphUpdater.fusedSteps();
+        INDArray initial = fast.params().dup();
+        for (int i = 0; i < 2; i++) {
+            stock.fit(data);
+            fast.fit(data);
+        }
+        assertEquals(0, FastGraphUpdater.fusedSteps() - fusedBefore, "plain Adam blocks fuse nothing");
+        assertNotEquals(initial, fast.params(), "the step function still moved the parameters");
+        assertEquals(stock.params(), fast.params());
     }
 
     @Test
