@@ -19,7 +19,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * off-heap buffers was 1.5x faster alone but not inside a training step, where the pass is bound by memory
  * bandwidth: ~3 ns per element, 24 bytes moved; dropped.) The gradient may first be divided
  * by a {@code divisor} (the minibatch size, folded in by {@link FastGraphUpdater}: {@code g / divisor} as ND4J's
- * {@code divi} computes it, one pass less over the gradient).
+ * {@code divi} computes it, one pass less over the gradient), and the update may be subtracted from the parameters
+ * in the same pass ({@link FusedStepFunction}: DL4J's step, one pass less over parameters and gradient).
  */
 final class AdamKernel {
     /** Floats per chunk: four chunks of 8 KiB each stay in L1 / L2 next to the streamed buffers. */

@@ -18,8 +18,9 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * The layer of {@link FastConvolution}: DL4J's {@code ConvolutionLayer} (same parameters, gradient views and
- * conf) with its forward and backward pass computed per image as Java im2col ({@link ConvGeometry}) + one
- * BLAS gemm, and for the backward pass the two gemms (weight gradient, column gradient) + col2im. DL4J's own
+ * conf) with its forward and backward pass computed as Java im2col ({@link ConvGeometry}) + one BLAS gemm, and
+ * for the backward pass the two gemms (weight gradient, column gradient) + col2im; whole images go several to a
+ * gemm ({@link #imagesPerGemm}), images too large for that one per gemm or in blocks of rows. DL4J's own
  * path builds a 6-d permuted im2col array and recomputes the forward pass inside backprop; here the
  * pre-activation of a training forward pass is kept for the backward pass of the same input.
  *

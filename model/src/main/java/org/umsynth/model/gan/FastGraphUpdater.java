@@ -21,6 +21,11 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * array costing a shape buffer and a deallocator registration (~4% of a demo GAN step). When the gradient is the
  * network's own (same memory), this passes the updater's own view instead: the standard path updates the same
  * memory with the same arithmetic and the same state layout.
+ *
+ * <p>On that path, FastAdam blocks also take the parameter step in their pass and the graph's
+ * {@link FusedStepFunction} subtracts only the rest: after {@link #update} the parameters of those blocks have
+ * already moved (DL4J's own updater leaves that to the step function). Only SGD's step function calls follow, so
+ * nothing else may call {@code update} on a graph this was installed on and then step itself.
  */
 public final class FastGraphUpdater extends ComputationGraphUpdater {
     private static final long serialVersionUID = 1L;
