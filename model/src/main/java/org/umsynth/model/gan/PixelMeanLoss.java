@@ -55,52 +55,66 @@ public class PixelMeanLoss extends PixelLoss {
 
     /** Per-row scores as {@link #rowScores} computes them, in Java (double arithmetic). */
     private double[] javaRowScores(INDArray labels, INDArray preOutput, IActivation activationFn, INDArray mask) {
-        int rows = Math.toIntExact(preOutput.size(0));
-        int columns = Math.toIntExact(preOutput.size(1));
-        checkRows(rows);
-        double norm = weight / ((double) pixelsPerExample * columns);
-        double[] z = ConvBuffers.read(preOutput);
-        double[] y = ConvBuffers.read(labels);
-        double[] m = mask == null ? null : ConvBuffers.read(checkMask(mask, rows));
-        boolean tanh = activationFn instanceof ActivationTanH;
-        double[] scores = new double[rows];
-        for (int r = 0; r < rows; r++) {
+        Values in = new Values(labels, preOutput, activationFn, mask);
+        double[] scores = new double[in.rows];
+        for (int r = 0; r < in.rows; r++) {
             double sum = 0;
-            for (int c = 0, i = r * columns; c < columns; c++, i++) {
+            for (int c = 0, i = r * in.columns; c < in.columns; c++, i++) {
+                double z = in.z[i];
                 if (kind == Kind.BCE) { // softplus(z) - y z = max(z,0) - y z + log(1 + exp(-|z|))
-                    sum += Math.max(z[i], 0) - y[i] * z[i] + Math.log1p(Math.exp(-Math.abs(z[i])));
+                    sum += Math.max(z, 0) - in.y[i] * z + Math.log1p(Math.exp(-Math.abs(z)));
                 } else {
-                    sum += Math.abs((tanh ? Math.tanh(z[i]) : z[i]) - y[i]);
+                    sum += Math.abs((in.tanh ? Math.tanh(z) : z) - in.y[i]);
                 }
             }
-            scores[r] = sum * norm * (m == null ? 1.0 : m[r]);
+            scores[r] = sum * in.norm * in.mask(r);
         }
         return scores;
     }
 
     /** The gradient as {@link #gradient} computes it, in Java (double arithmetic, the input's data type out). */
     private INDArray javaGradient(INDArray labels, INDArray preOutput, IActivation activationFn, INDArray mask) {
-        int rows = Math.toIntExact(preOutput.size(0));
-        int columns = Math.toIntExact(preOutput.size(1));
-        checkRows(rows);
-        double norm = weight / ((double) pixelsPerExample * columns);
-        double[] z = ConvBuffers.read(preOutput);
-        double[] y = ConvBuffers.read(labels);
-        double[] m = mask == null ? null : ConvBuffers.read(checkMask(mask, rows));
-        boolean tanh = activationFn instanceof ActivationTanH;
-        double[] g = new double[z.length];
-        for (int r = 0; r < rows; r++) {
-            double scale = norm * (m == null ? 1.0 : m[r]);
-            for (int c = 0, i = r * columns; c < columns; c++, i++) {
+        Values in = new Values(labels, preOutput, activationFn, mask);
+        double[] g = new double[in.z.length];
+        for (int r = 0; r < in.rows; r++) {
+            double scale = in.norm * in.mask(r);
+            for (int c = 0, i = r * in.columns; c < in.columns; c++, i++) {
+                double z = in.z[i];
                 if (kind == Kind.BCE) {
-                    g[i] = (1.0 / (1.0 + Math.exp(-z[i])) - y[i]) * scale;
+                    g[i] = (1.0 / (1.0 + Math.exp(-z)) - in.y[i]) * scale;
                 } else {
-                    double out = tanh ? Math.tanh(z[i]) : z[i];
-                    g[i] = Math.signum(out - y[i]) * scale * (tanh ? 1.0 - out * out : 1.0);
+                    double out = in.tanh ? Math.tanh(z) : z;
+                    g[i] = Math.signum(out - in.y[i]) * scale * (in.tanh ? 1.0 - out * out : 1.0);
                 }
             }
         }
-        return array(g, preOutput.dataType(), rows, columns);
+        return array(g, preOutput.dataType(), in.rows, in.columns);
+    }
+
+    /** The Java loops' inputs: {@code [rows, columns]} pre-outputs and labels, the per-row mask, the mean's norm. */
+    private final class Values {
+        final int rows;
+        final int columns;
+        final double norm;
+        final double[] z;
+        final double[] y;
+        final double[] m;
+        final boolean tanh;
+
+        Values(INDArray labels, INDArray preOutput, IActivation activationFn, INDArray mask) {
+            rows = Math.toIntExact(preOutput.size(0));
+            columns = Math.toIntExact(preOutput.size(1));
+            checkRows(rows);
+            norm = weight / ((double) pixelsPerExample * columns);
+            z = ConvBuffers.read(preOutput);
+            y = ConvBuffers.read(labels);
+            m = mask == null ? null : ConvBuffers.read(checkMask(mask, rows));
+            tanh = activationFn instanceof ActivationTanH;
+        }
+
+        double mask(int row) {
+            return m == null ? 1.0 : m[row];
+        }
     }
 
     private static INDArray array(double[] v, DataType type, long... shape) {
