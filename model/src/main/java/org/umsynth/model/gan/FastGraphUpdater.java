@@ -85,34 +85,43 @@ public final class FastGraphUpdater extends ComputationGraphUpdater {
             super.update(gradient, iteration, epoch, batchSize, workspaceMgr);
             updated = true;
         } finally {
-            java.util.List<long[]> left = new java.util.ArrayList<>();
-            long covered = 0;
-            for (UpdaterBlock block : getUpdaterBlocks()) { // a block skipped by DL4J must not divide the next step
-                boolean applied = false;
-                if (block.getGradientUpdater() instanceof FastAdam.FastAdamUpdater adam) {
-                    adam.divideNextGradientBy(1);
-                    adam.applyNextStepTo(null, 0);
-                    applied = adam.takeStepApplied();
-                }
-                // ranges between and after blocks, and blocks whose step did not run in the Adam pass
-                if (block.getParamOffsetStart() > covered) {
-                    left.add(new long[] {covered, block.getParamOffsetStart()});
-                }
-                if (!applied) {
-                    left.add(new long[] {block.getParamOffsetStart(), block.getParamOffsetEnd()});
-                }
-                covered = Math.max(covered, block.getParamOffsetEnd());
-            }
-            if (params != null && covered < params.length()) {
-                left.add(new long[] {covered, params.length()});
-            }
+            long[][] left = rangesLeftToStep(params == null ? 0 : params.length()); // also resets every block
             if (step != null) {
-                step.expect(updated ? left.toArray(new long[0][]) : null);
-                if (updated && left.isEmpty()) {
+                step.expect(updated ? left : null);
+                if (updated && left.length == 0) {
                     FUSED_STEPS.incrementAndGet();
                 }
             }
         }
+    }
+
+    /**
+     * Resets what {@link #update} set on the FastAdam blocks for one update (a block skipped by DL4J must not divide
+     * the next step nor take it) and returns the parameter ranges {@code {start, end}} of {@code [0, length)} whose
+     * step the Adam pass did not take: between and after blocks, and blocks that did not apply their update.
+     */
+    private long[][] rangesLeftToStep(long length) {
+        List<long[]> left = new java.util.ArrayList<>();
+        long covered = 0;
+        for (UpdaterBlock block : getUpdaterBlocks()) {
+            boolean applied = false;
+            if (block.getGradientUpdater() instanceof FastAdam.FastAdamUpdater adam) {
+                adam.divideNextGradientBy(1);
+                adam.applyNextStepTo(null, 0);
+                applied = adam.takeStepApplied();
+            }
+            if (block.getParamOffsetStart() > covered) {
+                left.add(new long[] {covered, block.getParamOffsetStart()});
+            }
+            if (!applied) {
+                left.add(new long[] {block.getParamOffsetStart(), block.getParamOffsetEnd()});
+            }
+            covered = Math.max(covered, block.getParamOffsetEnd());
+        }
+        if (covered < length) {
+            left.add(new long[] {covered, length});
+        }
+        return left.toArray(new long[0][]);
     }
 
     /**

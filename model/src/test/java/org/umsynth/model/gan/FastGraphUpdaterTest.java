@@ -19,6 +19,21 @@ import org.nd4j.linalg.dataset.api.MultiDataSet;
 class FastGraphUpdaterTest {
     private static final int SIDE = 32;
 
+    /** A D-phase minibatch of two phantom slices (seeded) against half their image as the fakes. */
+    private static MultiDataSet discriminatorData(GanProfile p) {
+        Random r = new Random(3);
+        GanTrainer.Batch b = GanTrainerTest.batch(p, List.of(GanTrainerTest.phantom(SIDE, r),
+                GanTrainerTest.phantom(SIDE, r)));
+        return GanTrainer.discriminatorData(p, b, b.realImage().mul(0.5));
+    }
+
+    private static void fitBoth(ComputationGraph stock, ComputationGraph fast, MultiDataSet data, int fits) {
+        for (int i = 0; i < fits; i++) {
+            stock.fit(data);
+            fast.fit(data);
+        }
+    }
+
     @Test
     void updatesExactlyAsTheStockUpdaterOnItsStandardPath() {
         GanProfile p = GanProfile.demo().withResolution(SIDE);
@@ -26,17 +41,11 @@ class FastGraphUpdaterTest {
         ComputationGraph fast = GanNetworks.discriminator(p, 7);
         FastGraphUpdater.install(fast);
         assertInstanceOf(FastGraphUpdater.class, fast.getUpdater());
-        Random r = new Random(3);
-        GanTrainer.Batch b = GanTrainerTest.batch(p, List.of(GanTrainerTest.phantom(SIDE, r),
-                GanTrainerTest.phantom(SIDE, r)));
-        MultiDataSet data = GanTrainer.discriminatorData(p, b, b.realImage().mul(0.5));
+        MultiDataSet data = discriminatorData(p);
         long before = FastGraphUpdater.standardPathUpdates();
         long fusedBefore = FastGraphUpdater.fusedSteps();
         INDArray initial = fast.params().dup();
-        for (int i = 0; i < 3; i++) {
-            stock.fit(data);
-            fast.fit(data);
-        }
+        fitBoth(stock, fast, data, 3);
         assertEquals(3, FastGraphUpdater.standardPathUpdates() - before, "every fit took the standard path");
         // and took its parameter step inside the Adam pass (FusedStepFunction), with the same result
         assertInstanceOf(FusedStepFunction.class, ((org.deeplearning4j.optimize.solvers.BaseOptimizer)
@@ -59,10 +68,7 @@ class FastGraphUpdaterTest {
                 GanTrainerTest.phantom(SIDE, r)));
         MultiDataSet data = GanTrainer.generatorData(p, b);
         long fusedBefore = FastGraphUpdater.fusedSteps();
-        for (int i = 0; i < 3; i++) {
-            stock.fit(data);
-            fast.fit(data);
-        }
+        fitBoth(stock, fast, data, 3);
         assertEquals(3, FastGraphUpdater.fusedSteps() - fusedBefore, "every fit fused its step");
         assertEquals(stock.params(), fast.params());
         assertEquals(stock.getUpdater().getStateViewArray(), fast.getUpdater().getStateViewArray());
@@ -91,16 +97,10 @@ class FastGraphUpdaterTest {
                 org.nd4j.linalg.api.buffer.DataType.FLOAT, 7, adam));
         fast.init();
         FastGraphUpdater.install(fast);
-        Random r = new Random(3);
-        GanTrainer.Batch b = GanTrainerTest.batch(p, List.of(GanTrainerTest.phantom(SIDE, r),
-                GanTrainerTest.phantom(SIDE, r)));
-        MultiDataSet data = GanTrainer.discriminatorData(p, b, b.realImage().mul(0.5));
+        MultiDataSet data = discriminatorData(p);
         long fusedBefore = FastGraphUpdater.fusedSteps();
         INDArray initial = fast.params().dup();
-        for (int i = 0; i < 2; i++) {
-            stock.fit(data);
-            fast.fit(data);
-        }
+        fitBoth(stock, fast, data, 2);
         assertEquals(0, FastGraphUpdater.fusedSteps() - fusedBefore, "plain Adam blocks fuse nothing");
         assertNotEquals(initial, fast.params(), "the step function still moved the parameters");
         assertEquals(stock.params(), fast.params());
