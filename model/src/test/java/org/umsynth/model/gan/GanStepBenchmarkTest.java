@@ -87,6 +87,69 @@ class GanStepBenchmarkTest {
         }
     }
 
+    /**
+     * A/B of a runtime switch inside one JVM: {@code -Dumsynth.bench.switch=Class#field} names a static boolean field
+     * (e.g. {@code org.umsynth.model.gan.FastConvolutionLayer#channelsLastConvolutions}); steps alternate between the
+     * field false and true in blocks of {@code umsynth.bench.block} (5) steps, after a warm-up that alternates too (so
+     * both paths are compiled). Separate JVMs, even running at the same time pinned to one core each, differ by
+     * +-5% per pair on this machine; interleaved blocks in one process see the same JIT, heap and machine state, which
+     * resolves effects of ~1% of a step.
+     */
+    @Test
+    void interleavedSwitch() throws Exception {
+        String spec = System.getProperty("umsynth.bench.switch");
+        org.junit.jupiter.api.Assumptions.assumeTrue(spec != null, "-Dumsynth.bench.switch=Class#field not given");
+        String[] parts = spec.split("#");
+        java.lang.reflect.Field field = Class.forName(parts[0]).getDeclaredField(parts[1]);
+        field.setAccessible(true);
+        int warmup = Integer.getInteger("umsynth.bench.warmup", 100);
+        int steps = Integer.getInteger("umsynth.bench.steps", 200);
+        int block = Integer.getInteger("umsynth.bench.block", 5);
+        int side = Integer.getInteger("umsynth.bench.side", 64);
+        boolean original = field.getBoolean(null);
+        GanProfile p = GanProfile.demo().withResolution(side);
+        GanTrainer t = new GanTrainer(p, 1);
+        Random r = new Random(1);
+        GanTrainer.Batch b = GanTrainerTest.batch(p, List.of(GanTrainerTest.phantom(side, r),
+                GanTrainerTest.phantom(side, r)));
+        try {
+            for (int i = 0; i < warmup; i++) {
+                field.setBoolean(null, (i / block) % 2 == 1);
+                t.step(b);
+            }
+            List<List<Double>> ms = List.of(new ArrayList<>(), new ArrayList<>());
+            double[][] phases = new double[2][3];
+            for (int i = 0; i < steps; i++) {
+                int mode = (i / block) % 2;
+                field.setBoolean(null, mode == 1);
+                long a = System.nanoTime();
+                var fake = t.generate(b.condition());
+                long a1 = System.nanoTime();
+                t.discriminatorPhase(b, fake[0]);
+                long a2 = System.nanoTime();
+                t.generatorPhase(b, fake);
+                long a3 = System.nanoTime();
+                ms.get(mode).add((a3 - a) / 1e6);
+                phases[mode][0] += (a1 - a) / 1e6;
+                phases[mode][1] += (a2 - a1) / 1e6;
+                phases[mode][2] += (a3 - a2) / 1e6;
+            }
+            double[] median = new double[2];
+            for (int mode = 0; mode < 2; mode++) {
+                List<Double> v = new ArrayList<>(ms.get(mode));
+                v.sort(Double::compare);
+                median[mode] = v.get(v.size() / 2);
+                int n = v.size();
+                System.out.printf("SWITCH %s=%b %dx%d: median %.2f ms/step (min %.1f), mean G.output %.2f, D fit %.2f,"
+                        + " combined fit %.2f (%d steps)%n", parts[1], mode == 1, side, side, median[mode], v.get(0),
+                        phases[mode][0] / n, phases[mode][1] / n, phases[mode][2] / n, n);
+            }
+            System.out.printf("SWITCH %s: true / false = %.3f (medians)%n", parts[1], median[1] / median[0]);
+        } finally {
+            field.setBoolean(null, original);
+        }
+    }
+
     @Test
     void stockVersusSameDiffConvolution() {
         // {kernel, channels in, channels out, repeat}: the generator's 3x3 trunk convs and its 7x7 heads
