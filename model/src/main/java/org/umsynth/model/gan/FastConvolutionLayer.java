@@ -41,6 +41,8 @@ public class FastConvolutionLayer extends ConvolutionLayer {
     static volatile int directMaxOutputs = 4;
 
     private final transient PreActivation preActivation = new PreActivation();
+    private final transient ConvBuffers.MatrixView weightMatrix = new ConvBuffers.MatrixView();
+    private final transient ConvBuffers.MatrixView weightGradientMatrix = new ConvBuffers.MatrixView();
     /**
      * Set by {@link FrozenWithInputGradient}: the wrapper discards the parameter gradients, so backprop computes
      * only dL/dinput, and the (inference-mode) forward pass of the wrapper keeps its pre-activation for it.
@@ -150,16 +152,15 @@ public class FastConvolutionLayer extends ConvolutionLayer {
             convolveDirect(in, g, weights, bias, n, nOut, out);
             return out;
         }
-        INDArray w2 = ConvBuffers.matrix(weights, nOut, k);
+        INDArray w2 = weightMatrix.of(weights, nOut, k);
         int rows = rowsPerBlock(g);
         int group = imagesPerGemm(n, k, pixels);
         if (rows == g.outH && group > 1 && dataType == DataType.FLOAT && Blas.directFloat(in, w2, out)
                 && (!hasBias() || Blas.directFloat(bias))) {
             // several whole images per gemm: their columns side by side, the output rows re-laid into NCHW after
-            INDArray cols = mgr.createUninitialized(ArrayType.FF_WORKING_MEM, dataType,
-                    new long[] {k, (long) group * pixels}, 'c');
-            INDArray rowsOut = mgr.createUninitialized(ArrayType.FF_WORKING_MEM, dataType,
-                    new long[] {nOut, (long) group * pixels}, 'c');
+            // thread-owned off-heap matrices (row stride: the group's width), not new workspace arrays per call
+            INDArray cols = Scratch.nativeFloats(Scratch.NATIVE_COLUMNS, (long) k * group * pixels);
+            INDArray rowsOut = Scratch.nativeFloats(Scratch.NATIVE_ROWS, (long) nOut * group * pixels);
             for (int i0 = 0; i0 < n; i0 += group) {
                 int count = Math.min(group, n - i0);
                 int width = count * pixels;
@@ -388,8 +389,8 @@ public class FastConvolutionLayer extends ConvolutionLayer {
                 () -> convolve(in, g, weights, bias, ArrayType.BP_WORKING_MEM, workspaceMgr), dataType, workspaceMgr);
 
         INDArray weightGrad = inputGradientOnly ? null : gradientViews.get(ConvolutionParamInitializer.WEIGHT_KEY);
-        INDArray weightGrad2 = inputGradientOnly ? null : ConvBuffers.matrix(weightGrad, nOut, k);
-        INDArray w2 = ConvBuffers.matrix(weights, nOut, k);
+        INDArray weightGrad2 = inputGradientOnly ? null : weightGradientMatrix.of(weightGrad, nOut, k);
+        INDArray w2 = weightMatrix.of(weights, nOut, k);
         INDArray epsNext = workspaceMgr.create(ArrayType.ACTIVATION_GRAD, dataType,
                 new long[] {n, g.channels, g.height, g.width}, 'c');
         if (dataType == DataType.FLOAT && vector(g)) {
@@ -415,7 +416,7 @@ public class FastConvolutionLayer extends ConvolutionLayer {
         boolean inputGradient = !inputGradientUnused;
         if (rows == g.outH && group > 1 && dataType == DataType.FLOAT && Blas.directFloat(in, delta, w2, epsNext)
                 && (inputGradientOnly || Blas.directFloat(weightGrad2))) {
-            backpropGrouped(in, g, delta, w2, weightGrad2, epsNext, group, inputGradient, workspaceMgr);
+            backpropGrouped(in, g, delta, w2, weightGrad2, epsNext, group, inputGradient);
             return finishBackprop(delta, weightGrad, epsNext);
         }
         long blockColumns = (long) rows * g.outW;
@@ -471,7 +472,7 @@ public class FastConvolutionLayer extends ConvolutionLayer {
      * back per image.
      */
     private void backpropGrouped(INDArray in, ConvGeometry g, INDArray delta, INDArray w2, INDArray weightGrad2,
-            INDArray epsNext, int group, boolean inputGradient, LayerWorkspaceMgr mgr) {
+            INDArray epsNext, int group, boolean inputGradient) {
         int n = Math.toIntExact(in.size(0));
         int nOut = Math.toIntExact(w2.size(0));
         int k = g.columnRows();
@@ -481,11 +482,10 @@ public class FastConvolutionLayer extends ConvolutionLayer {
             return; // epsNext stays as created: zeros
         }
         long wide = (long) group * pixels;
-        INDArray deltaRows = mgr.createUninitialized(ArrayType.BP_WORKING_MEM, dataType, new long[] {nOut, wide}, 'c');
-        INDArray cols = weights ? mgr.createUninitialized(ArrayType.BP_WORKING_MEM, dataType, new long[] {k, wide}, 'c')
-                : null;
-        INDArray colGrad = inputGradient
-                ? mgr.createUninitialized(ArrayType.BP_WORKING_MEM, dataType, new long[] {k, wide}, 'c') : null;
+        // thread-owned off-heap matrices (row stride: the group's width), not new workspace arrays per call
+        INDArray deltaRows = Scratch.nativeFloats(Scratch.NATIVE_ROWS, nOut * wide);
+        INDArray cols = weights ? Scratch.nativeFloats(Scratch.NATIVE_COLUMNS, k * wide) : null;
+        INDArray colGrad = inputGradient ? Scratch.nativeFloats(Scratch.NATIVE_COLUMN_GRAD, k * wide) : null;
         for (int i0 = 0; i0 < n; i0 += group) {
             int count = Math.min(group, n - i0);
             int width = count * pixels;

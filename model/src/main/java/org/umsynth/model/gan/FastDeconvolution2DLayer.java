@@ -24,6 +24,8 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  */
 public class FastDeconvolution2DLayer extends Deconvolution2DLayer {
     private final transient PreActivation preActivation = new PreActivation();
+    private final transient ConvBuffers.MatrixView weightMatrix = new ConvBuffers.MatrixView();
+    private final transient ConvBuffers.MatrixView weightGradientMatrix = new ConvBuffers.MatrixView();
 
     public FastDeconvolution2DLayer(NeuralNetConfiguration conf, DataType dataType) {
         super(conf, dataType);
@@ -75,7 +77,7 @@ public class FastDeconvolution2DLayer extends Deconvolution2DLayer {
         int n = Math.toIntExact(in.size(0));
         long nIn = weights.size(0);
         int k = g.columnRows();
-        INDArray w2 = ConvBuffers.matrix(weights, nIn, k);
+        INDArray w2 = weightMatrix.of(weights, nIn, k);
         INDArray out = mgr.create(outType, dataType, new long[] {n, g.channels, g.height, g.width}, 'c');
         int rows = FastConvolutionLayer.rowsPerBlock(g);
         int pixelsIn = g.outH * g.outW;
@@ -85,8 +87,9 @@ public class FastDeconvolution2DLayer extends Deconvolution2DLayer {
             // whole images, several per gemm, BLAS on offsets: no per-image views, no bias op per image
             int planeOut = g.height * g.width;
             long wide = (long) group * pixelsIn;
-            INDArray inRows = mgr.createUninitialized(ArrayType.FF_WORKING_MEM, dataType, new long[] {nIn, wide}, 'c');
-            INDArray cols = mgr.createUninitialized(ArrayType.FF_WORKING_MEM, dataType, new long[] {k, wide}, 'c');
+            // thread-owned off-heap matrices (row stride: the group's width), not new workspace arrays per call
+            INDArray inRows = Scratch.nativeFloats(Scratch.NATIVE_ROWS, nIn * wide);
+            INDArray cols = Scratch.nativeFloats(Scratch.NATIVE_COLUMNS, k * wide);
             for (int i0 = 0; i0 < n; i0 += group) {
                 int count = Math.min(group, n - i0);
                 int width = count * pixelsIn;
@@ -155,8 +158,8 @@ public class FastDeconvolution2DLayer extends Deconvolution2DLayer {
 
         INDArray biasGrad = gradientViews.get(DeconvolutionParamInitializer.BIAS_KEY);
         INDArray weightGrad = gradientViews.get(DeconvolutionParamInitializer.WEIGHT_KEY);
-        INDArray weightGrad2 = ConvBuffers.matrix(weightGrad, nIn, k);
-        INDArray w2 = ConvBuffers.matrix(weights, nIn, k);
+        INDArray weightGrad2 = weightGradientMatrix.of(weightGrad, nIn, k);
+        INDArray w2 = weightMatrix.of(weights, nIn, k);
         INDArray epsNext = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, dataType,
                 new long[] {n, nIn, g.outH, g.outW}, 'c');
         int rows = FastConvolutionLayer.rowsPerBlock(g);
@@ -164,12 +167,10 @@ public class FastDeconvolution2DLayer extends Deconvolution2DLayer {
         if (rows == g.outH && dataType == DataType.FLOAT
                 && Blas.directFloat(in, delta, w2, weightGrad2, epsNext)) {
             long wide = group * pixelsIn;
-            INDArray inRows = workspaceMgr.createUninitialized(ArrayType.BP_WORKING_MEM, dataType,
-                    new long[] {nIn, wide}, 'c');
-            INDArray epsRows = workspaceMgr.createUninitialized(ArrayType.BP_WORKING_MEM, dataType,
-                    new long[] {nIn, wide}, 'c');
-            INDArray cols = workspaceMgr.createUninitialized(ArrayType.BP_WORKING_MEM, dataType,
-                    new long[] {k, wide}, 'c');
+            // thread-owned off-heap matrices (row stride: the group's width), not new workspace arrays per call
+            INDArray inRows = Scratch.nativeFloats(Scratch.NATIVE_ROWS, nIn * wide);
+            INDArray epsRows = Scratch.nativeFloats(Scratch.NATIVE_COLUMN_GRAD, nIn * wide);
+            INDArray cols = Scratch.nativeFloats(Scratch.NATIVE_COLUMNS, k * wide);
             for (int i0 = 0; i0 < n; i0 += group) {
                 int count = Math.min(group, n - i0);
                 int width = count * (int) pixelsIn;

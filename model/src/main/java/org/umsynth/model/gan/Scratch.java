@@ -2,6 +2,10 @@ package org.umsynth.model.gan;
 
 import java.lang.ref.SoftReference;
 import org.bytedeco.javacpp.FloatPointer;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Per-thread float scratch arrays of the fast layers, reused from call to call. A fresh {@code float[]} per layer
@@ -31,6 +35,12 @@ final class Scratch {
     static final int PLANES_INPUT_GRAD = 2;
     private static final int PLANE_SLOTS = 3;
 
+    /** Off-heap working matrices of the convolutions' grouped gemms: columns, output-channel rows, column gradient. */
+    static final int NATIVE_COLUMNS = 0;
+    static final int NATIVE_ROWS = 1;
+    static final int NATIVE_COLUMN_GRAD = 2;
+    private static final int NATIVE_SLOTS = 3;
+
     /** One thread's arrays. */
     @SuppressWarnings("unchecked")
     private static final class ThreadArrays {
@@ -38,6 +48,7 @@ final class Scratch {
         final SoftReference<float[]>[] floats = new SoftReference[SLOTS];
         final SoftReference<float[][]>[] planes = new SoftReference[PLANE_SLOTS];
         FloatPointer ones;
+        final INDArray[] natives = new INDArray[NATIVE_SLOTS];
     }
 
     private static final ThreadLocal<ThreadArrays> PER_THREAD = ThreadLocal.withInitial(ThreadArrays::new);
@@ -79,6 +90,23 @@ final class Scratch {
             a.ones = new FloatPointer(values);
         }
         return a.ones;
+    }
+
+    /**
+     * A detached off-heap float vector of at least {@code n} elements, contents undefined, reused by this thread's
+     * later calls: the gemm working matrices were workspace arrays before, and ND4J registers two deallocators (data
+     * and shape buffer) for every array it creates, even in a workspace (~8 us each; the GAN step created ~250 of
+     * them a step). Held strongly by the thread, like the workspaces it replaces (at most a few column blocks,
+     * {@link FastConvolutionLayer#columnBlockElements}), and freed with the thread.
+     */
+    static INDArray nativeFloats(int slot, long n) {
+        INDArray[] s = mine().natives;
+        if (s[slot] == null || s[slot].length() < n) {
+            try (MemoryWorkspace ignored = Nd4j.getMemoryManager().scopeOutOfWorkspaces()) {
+                s[slot] = Nd4j.createUninitializedDetached(DataType.FLOAT, Math.max(n, 1024));
+            }
+        }
+        return s[slot];
     }
 
     /** {@code count} arrays of at least {@code n} floats each (indexed from 0: what C2 vectorises), contents undefined. */
