@@ -75,9 +75,11 @@ class GanStepBenchmarkTest {
             }
             ms.sort(Double::compare);
             System.out.printf("BENCH %dx%d demo (ngf %d, %d down, %d blocks) batch 2, %s: "
-                    + "median %.0f ms/step (min %.0f, max %.0f); mean G.output %.0f, D fit %.0f, combined fit %.0f"
+                    + "median %.0f ms/step (min %.0f, max %.0f, mean %.1f: with GC pauses, what samples/s counts); "
+                    + "mean G.output %.0f, D fit %.0f, combined fit %.0f"
                     + "; G %d params, D %d params; convolutions %s; oneDNN build %s (heads via libnd4j ops: %s); updater %s on %s; JavaCPP maxPhysicalBytes %d%n", side, side, p.ngf(), p.downsamplings(), p.residualBlocks(),
                     threadInfo, ms.get(ms.size() / 2), ms.get(0), ms.get(ms.size() - 1),
+                    ms.stream().mapToDouble(Double::doubleValue).average().orElse(0),
                     gen / steps, dis / steps, comb / steps, t.generator().numParams(), t.discriminator().numParams(),
                     p.sameDiffConvolutions() ? "samediff" : p.stockLayers() ? "stock" : "fast",
                     NativeConvolution.oneDnnBuild(), NativeConvolution.MODE,
