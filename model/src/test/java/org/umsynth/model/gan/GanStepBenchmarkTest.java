@@ -61,17 +61,11 @@ class GanStepBenchmarkTest {
             double dis = 0;
             double comb = 0;
             for (int i = 0; i < steps; i++) {
-                long a = System.nanoTime();
-                var fake = t.generate(b.condition());
-                long a1 = System.nanoTime();
-                t.discriminatorPhase(b, fake[0]);
-                long a2 = System.nanoTime();
-                t.generatorPhase(b, fake);
-                long a3 = System.nanoTime();
-                ms.add((a3 - a) / 1e6);
-                gen += (a1 - a) / 1e6;
-                dis += (a2 - a1) / 1e6;
-                comb += (a3 - a2) / 1e6;
+                double[] step = timedStep(t, b);
+                ms.add(step[0]);
+                gen += step[1];
+                dis += step[2];
+                comb += step[3];
             }
             ms.sort(Double::compare);
             System.out.printf("BENCH %dx%d demo (ngf %d, %d down, %d blocks) batch 2, %s: "
@@ -124,17 +118,11 @@ class GanStepBenchmarkTest {
             for (int i = 0; i < steps; i++) {
                 int mode = (i / block) % 2;
                 field.setBoolean(null, mode == 1);
-                long a = System.nanoTime();
-                var fake = t.generate(b.condition());
-                long a1 = System.nanoTime();
-                t.discriminatorPhase(b, fake[0]);
-                long a2 = System.nanoTime();
-                t.generatorPhase(b, fake);
-                long a3 = System.nanoTime();
-                ms.get(mode).add((a3 - a) / 1e6);
-                phases[mode][0] += (a1 - a) / 1e6;
-                phases[mode][1] += (a2 - a1) / 1e6;
-                phases[mode][2] += (a3 - a2) / 1e6;
+                double[] step = timedStep(t, b);
+                ms.get(mode).add(step[0]);
+                for (int phase = 0; phase < 3; phase++) {
+                    phases[mode][phase] += step[phase + 1];
+                }
             }
             double[] median = new double[2];
             for (int mode = 0; mode < 2; mode++) {
@@ -150,6 +138,18 @@ class GanStepBenchmarkTest {
         } finally {
             field.setBoolean(null, original);
         }
+    }
+
+    /** One alternating step, timed: ms for the whole step, {@code G.output}, the D fit and the combined fit. */
+    private static double[] timedStep(GanTrainer t, GanTrainer.Batch b) {
+        long a = System.nanoTime();
+        var fake = t.generate(b.condition());
+        long a1 = System.nanoTime();
+        t.discriminatorPhase(b, fake[0]);
+        long a2 = System.nanoTime();
+        t.generatorPhase(b, fake);
+        long a3 = System.nanoTime();
+        return new double[] {(a3 - a) / 1e6, (a1 - a) / 1e6, (a2 - a1) / 1e6, (a3 - a2) / 1e6};
     }
 
     @Test
