@@ -243,9 +243,11 @@ class FastAdamTest {
 
     /**
      * A float graph (conv, dense, output) fitted 12 times with FastAdam ends within 1e-5 relative of the same fit
-     * with Adam (measured: identical on this build; the tolerance allows for the ulps of an FMA-contracting build,
-     * which Adam's normalised step keeps from growing much); a
-     * learning-rate change through {@code setLearningRate} half way takes effect in both. The same in double, tighter.
+     * with Adam (measured: identical on the default build); a learning-rate change through {@code setLearningRate}
+     * half way takes effect in both. The same in double, tighter. On ND4J's oneDNN build libnd4j's Adam op differs
+     * from Java's arithmetic in the last bits (9e-8 relative after the second fit, measured), and the twelve fits
+     * amplify that (the last six at learning rate 0.1 on a tiny graph: 6e-4 at the end): there the second fit is held
+     * to 1e-6 and the end to 1e-2.
      */
     @Test
     void graphFitMatchesAdamAndFollowsSetLearningRate() {
@@ -259,6 +261,7 @@ class FastAdamTest {
             assertTrue(updater.getUpdaterBlocks().stream()
                     .allMatch(b -> b.getGradientUpdater() instanceof FastAdam.FastAdamUpdater), "FastAdam's step runs");
             INDArray start = fast.params().dup();
+            boolean fusedBuild = NativeConvolution.oneDnnBuild();
             for (int i = 0; i < 12; i++) {
                 if (i == 6) {
                     stock.setLearningRate(1e-1);
@@ -271,8 +274,12 @@ class FastAdamTest {
                 DataSet d = data(type, 100 + i);
                 stock.fit(d);
                 fast.fit(d);
+                if (i == 1) {
+                    double early = maxRelativeDifference(stock.params(), fast.params(), 1e-3);
+                    assertTrue(early <= (type == DataType.FLOAT ? 1e-6 : 1e-12), type + " after two fits: " + early);
+                }
             }
-            double tolerance = type == DataType.FLOAT ? 1e-5 : 1e-12;
+            double tolerance = type == DataType.FLOAT ? (fusedBuild ? 1e-2 : 1e-5) : (fusedBuild ? 1e-8 : 1e-12);
             double diff = maxRelativeDifference(stock.params(), fast.params(), 1e-3);
             assertTrue(diff <= tolerance, type + ": " + diff);
             assertTrue(maxRelativeDifference(start, fast.params(), 1e-3) > 1e-3, "the fit moved the parameters");
