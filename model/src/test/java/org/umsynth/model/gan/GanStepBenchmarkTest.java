@@ -85,7 +85,7 @@ class GanStepBenchmarkTest {
 
     /**
      * A/B of a runtime switch inside one JVM: {@code -Dumsynth.bench.switch=Class#field} names a static boolean field
-     * (e.g. {@code org.umsynth.model.gan.FastConvolutionLayer#channelsLastConvolutions}); steps alternate between the
+     * (e.g. {@code org.umsynth.model.gan.Blas#enabled}, direct OpenBLAS calls); steps alternate between the
      * field false and true in blocks of {@code umsynth.bench.block} (5) steps, after a warm-up that alternates too (so
      * both paths are compiled). Separate JVMs, even running at the same time pinned to one core each, differ by
      * +-5% per pair on this machine; interleaved blocks in one process see the same JIT, heap and machine state, which
