@@ -246,8 +246,8 @@ class FastAdamTest {
      * with Adam (measured: identical on the default build); a learning-rate change through {@code setLearningRate}
      * half way takes effect in both. The same in double, tighter. On ND4J's oneDNN build libnd4j's Adam op differs
      * from Java's arithmetic in the last bits (9e-8 relative after the second fit, measured), and the twelve fits
-     * amplify that (the last six at learning rate 0.1 on a tiny graph: 6e-4 at the end): there the second fit is held
-     * to 1e-6 and the end to 1e-2.
+     * amplify that (the last six at learning rate 0.1 on a tiny graph: 6e-4 at the end in float, 1.3e-12 in double):
+     * there the second fit is held to 1e-6 and the end to 1e-2 (double: 1e-10).
      */
     @Test
     void graphFitMatchesAdamAndFollowsSetLearningRate() {
@@ -279,7 +279,7 @@ class FastAdamTest {
                     assertTrue(early <= (type == DataType.FLOAT ? 1e-6 : 1e-12), type + " after two fits: " + early);
                 }
             }
-            double tolerance = type == DataType.FLOAT ? (fusedBuild ? 1e-2 : 1e-5) : (fusedBuild ? 1e-8 : 1e-12);
+            double tolerance = type == DataType.FLOAT ? (fusedBuild ? 1e-2 : 1e-5) : (fusedBuild ? 1e-10 : 1e-12);
             double diff = maxRelativeDifference(stock.params(), fast.params(), 1e-3);
             assertTrue(diff <= tolerance, type + ": " + diff);
             assertTrue(maxRelativeDifference(start, fast.params(), 1e-3) > 1e-3, "the fit moved the parameters");
