@@ -152,6 +152,10 @@ public class FastConvolutionLayer extends ConvolutionLayer {
             convolveDirect(in, g, weights, bias, n, nOut, out);
             return out;
         }
+        if (oneDnn(nOut) && Blas.directFloat(in, weights, out) && (!hasBias() || Blas.directFloat(bias))) {
+            OneDnnConvolution.forward(g, n, in, weights, hasBias() ? bias : null, out);
+            return out;
+        }
         INDArray w2 = weightMatrix.of(weights, nOut, k);
         int rows = rowsPerBlock(g);
         int group = imagesPerGemm(n, k, pixels);
@@ -207,6 +211,14 @@ public class FastConvolutionLayer extends ConvolutionLayer {
             }
         }
         return out;
+    }
+
+    /**
+     * oneDNN's direct convolutions for float layers with more outputs than the direct paths take (the discriminator's
+     * 4x4 layers, the generator's downsampling and residual 3x3 layers), when its native library is there.
+     */
+    private boolean oneDnn(int nOut) {
+        return dataType == DataType.FLOAT && nOut > directMaxOutputs && OneDnnConvolution.available();
     }
 
     private boolean direct(ConvGeometry g, int nOut) {
@@ -409,6 +421,13 @@ public class FastConvolutionLayer extends ConvolutionLayer {
         }
         if (direct(g, nOut)) {
             backpropDirect(in, g, weights, delta, n, nOut, weightGrad, epsNext);
+            return finishBackprop(delta, weightGrad, epsNext);
+        }
+        if (oneDnn(nOut) && Blas.directFloat(in, weights, delta, epsNext)
+                && (inputGradientOnly || Blas.directFloat(weightGrad))) {
+            // an unused input gradient stays as created: zeros
+            OneDnnConvolution.backward(g, n, in, weights, hasBias(), delta, inputGradientUnused ? null : epsNext,
+                    weightGrad);
             return finishBackprop(delta, weightGrad, epsNext);
         }
         int rows = rowsPerBlock(g);
