@@ -425,9 +425,12 @@ public class FastConvolutionLayer extends ConvolutionLayer {
         }
         if (oneDnn(nOut) && Blas.directFloat(in, weights, delta, epsNext)
                 && (inputGradientOnly || Blas.directFloat(weightGrad))) {
-            // an unused input gradient stays as created: zeros
-            OneDnnConvolution.backward(g, n, in, weights, hasBias(), delta, inputGradientUnused ? null : epsNext,
-                    weightGrad);
+            if (!inputGradientUnused) { // else epsNext stays as created: zeros
+                OneDnnConvolution.inputGradient(g, n, weights, hasBias(), delta, epsNext);
+            }
+            if (weightGrad != null) {
+                OneDnnConvolution.weightGradient(g, n, in, hasBias(), delta, weightGrad);
+            }
             return finishBackprop(delta, weightGrad, epsNext);
         }
         int rows = rowsPerBlock(g);

@@ -19,7 +19,8 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
 /**
  * The layer of {@link FastDeconvolution2D}. A transposed convolution is the input-gradient of a convolution:
  * forward, per image, {@code col [nOut*kH*kW, inH*inW] = W^T x} (W as {@code [nIn, nOut*kH*kW]}) then col2im onto
- * the output; backward, {@code col = im2col(dL/dy)}, {@code dL/dx = W col}, {@code dL/dW = x col^T}.
+ * the output; backward, {@code col = im2col(dL/dy)}, {@code dL/dx = W col}, {@code dL/dW = x col^T}. In float, with
+ * oneDNN's library loaded, the three are that convolution's primitives instead ({@link OneDnnConvolution}).
  * Falls back to DL4J's implementation for Same mode, NHWC, dilation other than 1 and other data types.
  */
 public class FastDeconvolution2DLayer extends Deconvolution2DLayer {
@@ -36,6 +37,11 @@ public class FastDeconvolution2DLayer extends Deconvolution2DLayer {
         return c.getCnn2dDataFormat() == CNN2DFormat.NCHW && c.getDilation()[0] == 1 && c.getDilation()[1] == 1
                 && convolutionMode != ConvolutionMode.Same && (dataType == DataType.FLOAT || dataType == DataType.DOUBLE)
                 && ConvBuffers.hostBackend();
+    }
+
+    /** Float layers run on oneDNN when its native library is there ({@link OneDnnConvolution}). */
+    private boolean oneDnn() {
+        return dataType == DataType.FLOAT && OneDnnConvolution.available();
     }
 
     /** The convolution whose input is this layer's output and whose output is this layer's input. */
@@ -82,6 +88,17 @@ public class FastDeconvolution2DLayer extends Deconvolution2DLayer {
         int rows = FastConvolutionLayer.rowsPerBlock(g);
         int pixelsIn = g.outH * g.outW;
         int group = FastConvolutionLayer.imagesPerGemm(n, k, pixelsIn);
+        if (oneDnn() && Blas.directFloat(in, weights, out) && (!hasBias() || Blas.directFloat(bias))) {
+            // the input gradient of the convolution whose input this layer outputs: its weights are this layer's
+            OneDnnConvolution.inputGradient(g, n, weights, false, in, out);
+            if (hasBias()) {
+                int planeOut = g.height * g.width;
+                for (int i = 0; i < n; i++) {
+                    Blas.addRowBias(out, (long) i * g.channels * planeOut, g.channels, planeOut, bias);
+                }
+            }
+            return out;
+        }
         if (rows == g.outH && dataType == DataType.FLOAT && Blas.directFloat(in, w2, out)
                 && (!hasBias() || Blas.directFloat(bias))) {
             // whole images, several per gemm, BLAS on offsets: no per-image views, no bias op per image
@@ -162,6 +179,13 @@ public class FastDeconvolution2DLayer extends Deconvolution2DLayer {
         INDArray w2 = weightMatrix.of(weights, nIn, k);
         INDArray epsNext = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, dataType,
                 new long[] {n, nIn, g.outH, g.outW}, 'c');
+        if (oneDnn() && Blas.directFloat(in, delta, weights, weightGrad, epsNext)) {
+            // that convolution's forward pass of dL/dy is dL/dx; its weight gradient for input dL/dy and output
+            // gradient x is dL/dW
+            OneDnnConvolution.forward(g, n, delta, weights, null, epsNext);
+            OneDnnConvolution.weightGradient(g, n, delta, false, in, weightGrad);
+            return finishBackprop(delta, biasGrad, weightGrad, epsNext);
+        }
         int rows = FastConvolutionLayer.rowsPerBlock(g);
         int group = FastConvolutionLayer.imagesPerGemm(n, k, (int) pixelsIn);
         if (rows == g.outH && dataType == DataType.FLOAT

@@ -24,7 +24,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A {@link FastConvolutionLayer}'s float NCHW convolution, forward, input gradient and weight gradient, as oneDNN's
- * JIT direct convolutions (the engine PyTorch's CPU convolutions run on): on the PatchGAN's 4x4 layers they run
+ * JIT direct convolutions (and a {@link FastDeconvolution2DLayer}'s transposed convolution: the same three, swapped) (the engine PyTorch's CPU convolutions run on): on the PatchGAN's 4x4 layers they run
  * 1.5-2.3x faster than im2col + OpenBLAS gemm (bench/gan/README.md, round 8), whose column matrix costs memory
  * traffic a direct convolution does not have.
  *
@@ -101,20 +101,25 @@ final class OneDnnConvolution {
     }
 
     /**
-     * The gradients for {@code delta} = dL/d(pre-activation) {@code [N, nOut, outH, outW]}: {@code inputGrad}
-     * (the input's shape; null: not wanted) and {@code weightGrad} ({@code [nOut, C, kH, kW]}; null: not wanted),
-     * both overwritten. The bias gradient is the caller's (a sum over {@code delta}).
+     * {@code inputGrad} (overwritten, the input's shape) = dL/dinput for {@code delta} = dL/d(pre-activation)
+     * {@code [N, nOut, outH, outW]}: the transposed convolution of {@code delta} with the weights (also a
+     * transposed-convolution layer's forward pass). {@code bias}: whether the layer's forward pass has one (the
+     * backward primitives are built from that forward one).
      */
-    static void backward(ConvGeometry g, int n, INDArray in, INDArray weights, boolean bias, INDArray delta,
-            INDArray inputGrad, INDArray weightGrad) {
-        Plan plan = plan(Shape.of(n, g, Math.toIntExact(weights.size(0)), bias));
-        Pointer d = address(delta);
-        if (inputGrad != null) {
-            plan.backwardData(address(weights), d, address(inputGrad));
-        }
-        if (weightGrad != null) {
-            plan.backwardWeights(address(in), d, address(weightGrad));
-        }
+    static void inputGradient(ConvGeometry g, int n, INDArray weights, boolean bias, INDArray delta,
+            INDArray inputGrad) {
+        plan(Shape.of(n, g, Math.toIntExact(weights.size(0)), bias)).backwardData(address(weights), address(delta),
+                address(inputGrad));
+    }
+
+    /**
+     * {@code weightGrad} {@code [nOut, C, kH, kW]} (overwritten) = dL/dweights for {@code delta} = dL/d(pre-activation)
+     * {@code [N, nOut, outH, outW]} and the input {@code in}. The bias gradient is the caller's (a sum over delta).
+     */
+    static void weightGradient(ConvGeometry g, int n, INDArray in, boolean bias, INDArray delta,
+            INDArray weightGrad) {
+        plan(Shape.of(n, g, Math.toIntExact(weightGrad.size(0)), bias)).backwardWeights(address(in), address(delta),
+                address(weightGrad));
     }
 
     /** The implementation oneDNN chose for this shape's forward pass (e.g. {@code jit:avx2}); for logs and tests. */
