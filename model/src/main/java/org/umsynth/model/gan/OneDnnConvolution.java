@@ -23,36 +23,43 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A {@link FastConvolutionLayer}'s float NCHW convolution, forward, input gradient and weight gradient, as oneDNN's
- * JIT direct convolutions (and a {@link FastDeconvolution2DLayer}'s transposed convolution: the same three, swapped) (the engine PyTorch's CPU convolutions run on): on the PatchGAN's 4x4 layers they run
- * 1.5-2.3x faster than im2col + OpenBLAS gemm (bench/gan/README.md, round 8), whose column matrix costs memory
- * traffic a direct convolution does not have.
+ * A {@link FastConvolutionLayer}'s float NCHW convolution (forward, input gradient, weight gradient) as oneDNN's JIT
+ * direct convolutions, the engine PyTorch's CPU convolutions run on; a {@link FastDeconvolution2DLayer}'s transposed
+ * convolution is the same three primitives in other roles. On the PatchGAN's 4x4 layers im2col + OpenBLAS gemm took
+ * 1.5-2.3x oneDNN's time layer by layer (bench/gan/README.md, round 8): its column matrix costs memory traffic a
+ * direct convolution does not have.
  *
- * <p>The layer's arrays stay in DL4J's layouts ({@code [N, C, H, W]} activations, {@code [nOut, nIn, kH, kW]}
+ * <p>The layers' arrays stay in DL4J's layouts ({@code [N, C, H, W]} activations, {@code [nOut, nIn, kH, kW]}
  * weights): each call reorders them into the blocked layouts the primitive chose (channels in groups of 8) and the
- * results back, as PyTorch does for its dense NCHW tensors. Primitives, their descriptors and the blocked buffers are
- * built once per thread and shape ({@link Plan}) and reused; the arrays' own memory is passed by address on every
- * call. oneDNN runs on its OpenMP runtime with {@code OMP_NUM_THREADS} threads (the launchers and surefire set 1:
- * one Spark task per core).
+ * result back, as PyTorch does for its dense NCHW tensors. Primitives and descriptors are built once per thread and
+ * shape ({@link Plan}); the arrays are passed by address on every call, and the blocked copies live in three buffers
+ * per thread that every call shares (a primitive call needs at most two blocked inputs and one blocked output), so
+ * their memory is that of the largest layer, not of all layers. oneDNN runs on its OpenMP runtime with
+ * {@code OMP_NUM_THREADS} threads (the launchers and surefire set 1: one Spark task per core).
  *
- * <p>Optional: when the native library cannot be loaded (another platform, {@code -Dumsynth.onednnConvolutions=off})
- * the layers keep their im2col + gemm paths. Double precision always does (oneDNN convolutions are float only here),
- * so the gradient checks exercise the Java paths and {@code OneDnnConvolutionTest} holds this engine to them.
+ * <p>Optional: when the native library cannot be loaded (another platform) or {@code -Dumsynth.onednnConvolutions=off},
+ * the layers keep their im2col + gemm paths. Double precision always does (oneDNN's convolutions are float only), so
+ * the gradient checks exercise the Java paths, and {@code OneDnnConvolutionTest} holds this engine to direct loops.
  */
 final class OneDnnConvolution {
     private static final Logger LOG = LoggerFactory.getLogger(OneDnnConvolution.class);
 
-    /** {@code umsynth.onednnConvolutions}: {@code on} (default) or {@code off}; tests switch it. */
+    /** {@code umsynth.onednnConvolutions}: {@code on} (default) or {@code off}; tests and benchmarks switch it. */
     static volatile boolean enabled = !"off".equals(
             System.getProperty("umsynth.onednnConvolutions", "on").toLowerCase(Locale.ROOT));
 
     /** Plans kept per thread (least recently used dropped first): layers x batch sizes of the networks in use. */
     static final int PLANS_PER_THREAD = 64;
 
+    /** The blocked buffers' roles in a primitive call: first input, second input, output. */
+    private static final int FIRST = 0;
+    private static final int SECOND = 1;
+    private static final int RESULT = 2;
+
     private static volatile Boolean loaded;
     private static dnnl_engine engine;
 
-    private static final ThreadLocal<Plans> PLANS = ThreadLocal.withInitial(Plans::new);
+    private static final ThreadLocal<Worker> WORKERS = ThreadLocal.withInitial(Worker::new);
 
     private OneDnnConvolution() {}
 
@@ -81,23 +88,15 @@ final class OneDnnConvolution {
         return loaded;
     }
 
-    /** The shapes a plan is built for: batch size, geometry, output channels, bias. */
-    private record Shape(int n, int channels, int height, int width, int nOut, int kernelH, int kernelW, int strideH,
-            int strideW, int padTop, int padLeft, int outH, int outW, boolean bias) {
-        static Shape of(int n, ConvGeometry g, int nOut, boolean bias) {
-            return new Shape(n, g.channels, g.height, g.width, nOut, g.kernelH, g.kernelW, g.strideH, g.strideW,
-                    g.padTop, g.padLeft, g.outH, g.outW, bias);
-        }
-    }
-
     /**
      * {@code out = conv(in, weights) + bias}; {@code bias} null without one. All arrays float, contiguous, c order:
      * {@code in [N, C, H, W]}, {@code weights [nOut, C, kH, kW]}, {@code bias [nOut]} (any shape of that length),
      * {@code out [N, nOut, outH, outW]}.
      */
     static void forward(ConvGeometry g, int n, INDArray in, INDArray weights, INDArray bias, INDArray out) {
-        Plan plan = plan(Shape.of(n, g, Math.toIntExact(weights.size(0)), bias != null));
-        plan.forward(address(in), address(weights), bias == null ? null : address(bias), address(out));
+        Worker w = worker();
+        w.plan(Shape.of(n, g, Math.toIntExact(weights.size(0)), bias != null)).forward(w, address(in),
+                address(weights), bias == null ? null : address(bias), address(out));
     }
 
     /**
@@ -108,8 +107,9 @@ final class OneDnnConvolution {
      */
     static void inputGradient(ConvGeometry g, int n, INDArray weights, boolean bias, INDArray delta,
             INDArray inputGrad) {
-        plan(Shape.of(n, g, Math.toIntExact(weights.size(0)), bias)).backwardData(address(weights), address(delta),
-                address(inputGrad));
+        Worker w = worker();
+        w.plan(Shape.of(n, g, Math.toIntExact(weights.size(0)), bias)).backwardData(w, address(weights),
+                address(delta), address(inputGrad));
     }
 
     /**
@@ -118,26 +118,26 @@ final class OneDnnConvolution {
      */
     static void weightGradient(ConvGeometry g, int n, INDArray in, boolean bias, INDArray delta,
             INDArray weightGrad) {
-        plan(Shape.of(n, g, Math.toIntExact(weightGrad.size(0)), bias)).backwardWeights(address(in), address(delta),
-                address(weightGrad));
+        Worker w = worker();
+        w.plan(Shape.of(n, g, Math.toIntExact(weightGrad.size(0)), bias)).backwardWeights(w, address(in),
+                address(delta), address(weightGrad));
     }
 
     /** The implementation oneDNN chose for this shape's forward pass (e.g. {@code jit:avx2}); for logs and tests. */
     static String implementation(ConvGeometry g, int n, int nOut, boolean bias) {
-        return plan(Shape.of(n, g, nOut, bias)).forwardImplementation;
+        return worker().plan(Shape.of(n, g, nOut, bias)).forwardImplementation;
     }
 
-    private static Plan plan(Shape shape) {
+    /** Bytes of blocked buffers the calling thread holds (tests: the largest layer's, not the sum over layers). */
+    static long bufferBytes() {
+        return worker().bufferBytes();
+    }
+
+    private static Worker worker() {
         if (loaded != Boolean.TRUE && !load()) {
             throw new IllegalStateException("oneDNN's native library is not loaded: check available() first");
         }
-        Plans plans = PLANS.get();
-        Plan plan = plans.get(shape);
-        if (plan == null) {
-            plan = new Plan(shape);
-            plans.put(shape, plan);
-        }
-        return plan;
+        return WORKERS.get();
     }
 
     /** The first element of a (view of a) c-order array: a view's buffer already starts there in ND4J M2.1. */
@@ -151,106 +151,163 @@ final class OneDnnConvolution {
         }
     }
 
-    /** A thread's plans, least recently used first; an evicted plan frees its native objects. */
-    private static final class Plans extends LinkedHashMap<Shape, Plan> {
-        Plans() {
-            super(16, 0.75f, true);
+    /** The shapes a plan is built for: batch size, geometry, output channels, bias. */
+    private record Shape(int n, int channels, int height, int width, int nOut, int kernelH, int kernelW, int strideH,
+            int strideW, int padTop, int padLeft, int outH, int outW, boolean bias) {
+        static Shape of(int n, ConvGeometry g, int nOut, boolean bias) {
+            return new Shape(n, g.channels, g.height, g.width, nOut, g.kernelH, g.kernelW, g.strideH, g.strideW,
+                    g.padTop, g.padLeft, g.outH, g.outW, bias);
         }
 
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<Shape, Plan> eldest) {
-            if (size() > PLANS_PER_THREAD) {
-                eldest.getValue().close();
-                return true;
-            }
-            return false;
-        }
-    }
-
-    /** A memory object: a descriptor and either the caller's array (address set per call) or an owned buffer. */
-    private static final class Memory {
-        final dnnl_memory_desc_t desc;
-        final dnnl_memory memory = new dnnl_memory();
-        private final BytePointer owned;
-
-        /** Memory for the caller's arrays in a plain layout ({@code tag}); the address comes with each call. */
-        Memory(long[] dims, int tag) {
-            desc = new dnnl_memory_desc_t();
-            check(dnnl_memory_desc_init_by_tag(desc, dims.length, dims, dnnl_f32, tag), "memory_desc_init_by_tag");
-            owned = null;
-            check(dnnl_memory_create(memory, desc, engine, null), "memory_create");
+        long[] srcDims() {
+            return new long[] {n, channels, height, width};
         }
 
-        /** An owned, 64-byte aligned buffer in the layout {@code chosen} (copied: a primitive's query result). */
-        Memory(dnnl_memory_desc_t chosen) {
-            desc = new dnnl_memory_desc_t();
-            Pointer.memcpy(desc, chosen, desc.sizeof());
-            long bytes = dnnl_memory_desc_get_size(desc);
-            BytePointer buffer = new BytePointer(bytes + 64);
-            long misalignment = buffer.address() % 64;
-            owned = buffer.position(misalignment == 0 ? 0 : 64 - misalignment);
-            check(dnnl_memory_create(memory, desc, engine, owned), "memory_create");
+        long[] weightDims() {
+            return new long[] {nOut, channels, kernelH, kernelW};
         }
 
-        void point(Pointer address) {
-            check(dnnl_memory_set_data_handle(memory, address), "memory_set_data_handle");
-        }
-
-        boolean sameLayout(dnnl_memory_desc_t other) {
-            return dnnl_memory_desc_equal(desc, other) != 0;
-        }
-
-        void close() {
-            dnnl_memory_destroy(memory);
-            if (owned != null) {
-                owned.position(0).deallocate();
-            }
+        long[] dstDims() {
+            return new long[] {n, nOut, outH, outW};
         }
     }
 
     /**
-     * A primitive's view of one tensor: the caller's array ({@code user}) and, when the primitive wants another
-     * layout, an owned buffer with a reorder each way as needed.
+     * A thread's oneDNN state: its stream, the argument list being built, its plans (least recently used first; an
+     * evicted plan frees its native objects) and the three blocked buffers its primitive calls share.
+     */
+    private static final class Worker {
+        final dnnl_stream stream = new dnnl_stream();
+        final dnnl_exec_arg_t args = new dnnl_exec_arg_t(4);
+        int argCount;
+        final BytePointer[] buffers = new BytePointer[3];
+        final long[] capacities = new long[3];
+        final Map<Shape, Plan> plans = new LinkedHashMap<>(16, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<Shape, Plan> eldest) {
+                if (size() > PLANS_PER_THREAD) {
+                    eldest.getValue().close();
+                    return true;
+                }
+                return false;
+            }
+        };
+
+        Worker() {
+            check(dnnl_stream_create(stream, engine, dnnl_stream_default_flags), "stream_create");
+        }
+
+        Plan plan(Shape shape) {
+            Plan plan = plans.get(shape);
+            if (plan == null) {
+                plan = new Plan(shape);
+                plans.put(shape, plan);
+            }
+            return plan;
+        }
+
+        /** Buffer {@code slot}, at least {@code bytes} long and 64-byte aligned (contents undefined). */
+        Pointer buffer(int slot, long bytes) {
+            if (capacities[slot] < bytes) {
+                if (buffers[slot] != null) {
+                    buffers[slot].position(0).deallocate();
+                }
+                BytePointer b = new BytePointer(bytes + 64);
+                long misalignment = b.address() % 64;
+                buffers[slot] = b.position(misalignment == 0 ? 0 : 64 - misalignment);
+                capacities[slot] = bytes;
+            }
+            return buffers[slot];
+        }
+
+        long bufferBytes() {
+            return capacities[FIRST] + capacities[SECOND] + capacities[RESULT];
+        }
+
+        Worker arg(int arg, dnnl_memory memory) {
+            args.position(argCount++).arg(arg).memory(memory);
+            return this;
+        }
+
+        /** Runs {@code primitive} on the arguments added since the last run. */
+        void run(dnnl_primitive primitive) {
+            int count = argCount;
+            argCount = 0;
+            check(dnnl_primitive_execute(primitive, stream, count, args.position(0)), "primitive_execute");
+        }
+    }
+
+    /** A memory descriptor and a memory object over it whose data address is set before each use. */
+    private static final class Memory {
+        final dnnl_memory_desc_t desc = new dnnl_memory_desc_t();
+        final dnnl_memory memory = new dnnl_memory();
+
+        /** A plain layout ({@code tag}: nchw, oihw, x) of the caller's arrays. */
+        Memory(long[] dims, int tag) {
+            check(dnnl_memory_desc_init_by_tag(desc, dims.length, dims, dnnl_f32, tag), "memory_desc_init_by_tag");
+            check(dnnl_memory_create(memory, desc, engine, null), "memory_create");
+        }
+
+        /** The layout a primitive chose (a copy of its query result, which lives as long as the primitive). */
+        Memory(dnnl_memory_desc_t chosen) {
+            Pointer.memcpy(desc, chosen, desc.sizeof());
+            check(dnnl_memory_create(memory, desc, engine, null), "memory_create");
+        }
+
+        dnnl_memory at(Pointer address) {
+            check(dnnl_memory_set_data_handle(memory, address), "memory_set_data_handle");
+            return memory;
+        }
+
+        void close() {
+            dnnl_memory_destroy(memory);
+        }
+    }
+
+    /**
+     * One tensor of a primitive call: the caller's array in its plain layout and, when the primitive chose another
+     * layout, a blocked copy in the thread's buffer {@code slot} with the reorder between the two.
      */
     private static final class Operand {
         final Memory user;
         final Memory internal; // null: the primitive reads or writes the caller's array directly
-        private dnnl_primitive toInternal;
-        private dnnl_primitive toUser;
+        final int slot;
+        final long bytes;
+        final dnnl_primitive reorder;
 
-        Operand(Memory user, dnnl_memory_desc_t chosen, boolean input) {
-            this.user = user;
-            if (user.sameLayout(chosen)) {
+        Operand(long[] dims, int tag, dnnl_memory_desc_t chosen, int slot) {
+            user = new Memory(dims, tag);
+            this.slot = slot;
+            if (dnnl_memory_desc_equal(user.desc, chosen) != 0) {
                 internal = null;
+                bytes = 0;
+                reorder = null;
             } else {
                 internal = new Memory(chosen);
-                if (input) {
-                    toInternal = reorder(user, internal);
-                } else {
-                    toUser = reorder(internal, user);
-                }
+                bytes = dnnl_memory_desc_get_size(internal.desc);
+                reorder = slot == RESULT ? reorder(internal, user) : reorder(user, internal);
             }
         }
 
-        /** The memory the primitive uses, after copying the caller's array into it if needed. */
-        dnnl_memory in(Pointer address, Stream s) {
-            user.point(address);
+        /** The memory the primitive reads, after the caller's array at {@code address} is copied into it if needed. */
+        dnnl_memory in(Worker w, Pointer address) {
             if (internal == null) {
-                return user.memory;
+                return user.at(address);
             }
-            s.execute(toInternal, DNNL_ARG_FROM, user.memory, DNNL_ARG_TO, internal.memory);
-            return internal.memory;
+            dnnl_memory blocked = internal.at(w.buffer(slot, bytes));
+            w.arg(DNNL_ARG_FROM, user.at(address)).arg(DNNL_ARG_TO, blocked).run(reorder);
+            return blocked;
         }
 
-        /** The memory the primitive writes; {@link #out} copies it to the caller's array. */
-        dnnl_memory target(Pointer address) {
-            user.point(address);
-            return internal == null ? user.memory : internal.memory;
+        /** The memory the primitive writes; {@link #out} then copies it to the caller's array at {@code address}. */
+        dnnl_memory target(Worker w, Pointer address) {
+            user.at(address);
+            return internal == null ? user.memory : internal.at(w.buffer(slot, bytes));
         }
 
-        void out(Stream s) {
+        void out(Worker w) {
             if (internal != null) {
-                s.execute(toUser, DNNL_ARG_FROM, internal.memory, DNNL_ARG_TO, user.memory);
+                w.arg(DNNL_ARG_FROM, internal.memory).arg(DNNL_ARG_TO, user.memory).run(reorder);
             }
         }
 
@@ -265,58 +322,61 @@ final class OneDnnConvolution {
         }
 
         void close() {
-            if (toInternal != null) {
-                dnnl_primitive_destroy(toInternal);
-            }
-            if (toUser != null) {
-                dnnl_primitive_destroy(toUser);
-            }
-            if (internal != null) {
+            if (reorder != null) {
+                dnnl_primitive_destroy(reorder);
                 internal.close();
             }
+            user.close();
         }
     }
 
-    /** A thread's stream and argument list. */
-    private static final class Stream {
-        final dnnl_stream stream = new dnnl_stream();
-        final dnnl_exec_arg_t args = new dnnl_exec_arg_t(4);
+    /** A primitive built from an operation descriptor, with its descriptor (the backward ones' hint). */
+    private static final class Primitive {
+        final dnnl_primitive_desc desc = new dnnl_primitive_desc();
+        final dnnl_primitive primitive = new dnnl_primitive();
 
-        Stream() {
-            check(dnnl_stream_create(stream, engine, dnnl_stream_default_flags), "stream_create");
+        Primitive(dnnl_convolution_desc_t op, Primitive forwardHint, String what) {
+            check(dnnl_primitive_desc_create(desc, new const_dnnl_op_desc_t(op), null, engine,
+                    forwardHint == null ? null : forwardHint.desc), what + " primitive_desc_create");
+            check(dnnl_primitive_create(primitive, desc), what + " primitive_create");
         }
 
-        void execute(dnnl_primitive p, Object... argAndMemory) {
-            int count = argAndMemory.length / 2;
-            for (int i = 0; i < count; i++) {
-                args.position(i).arg((Integer) argAndMemory[2 * i]).memory((dnnl_memory) argAndMemory[2 * i + 1]);
-            }
-            args.position(0);
-            check(dnnl_primitive_execute(p, stream, count, args), "primitive_execute");
+        dnnl_memory_desc_t chosen(int query) {
+            return dnnl_primitive_desc_query_md(desc, query, 0);
+        }
+
+        String implementation() {
+            PointerPointer<BytePointer> name = new PointerPointer<>(1);
+            check(dnnl_primitive_desc_query(desc, dnnl_query_impl_info_str, 0, name), "query impl_info_str");
+            return name.get(BytePointer.class, 0).getString();
+        }
+
+        void close() {
+            dnnl_primitive_destroy(primitive);
+            dnnl_primitive_desc_destroy(desc);
         }
     }
 
-    private static final ThreadLocal<Stream> STREAMS = ThreadLocal.withInitial(Stream::new);
-
-    /** One shape's primitives: forward always, the two backward ones when first asked for. */
+    /** One shape's primitives: the forward one at once, the two backward ones when first asked for. */
     private static final class Plan {
         final Shape shape;
         final long[] strides;
         final long[] padLeft;
         final long[] padRight;
-        final Memory src;
-        final Memory weights;
-        final Memory bias;
-        final Memory dst;
-        final dnnl_memory_desc_t anyWeights = new dnnl_memory_desc_t();
-        final dnnl_primitive_desc forwardDesc = new dnnl_primitive_desc();
-        final dnnl_primitive forward = new dnnl_primitive();
+        final Primitive forward;
         final Operand forwardSrc;
         final Operand forwardWeights;
+        final Memory bias;
         final Operand forwardDst;
         final String forwardImplementation;
-        private BackwardData backwardData;
-        private BackwardWeights backwardWeights;
+        private Primitive backwardData;
+        private Operand dataWeights;
+        private Operand dataDelta;
+        private Operand dataInputGrad;
+        private Primitive backwardWeights;
+        private Operand weightsSrc;
+        private Operand weightsDelta;
+        private Operand weightsGrad;
 
         Plan(Shape s) {
             shape = s;
@@ -325,182 +385,96 @@ final class OneDnnConvolution {
             // bottom / right padding: what the output size needs (Same mode's may exceed the top / left one)
             padRight = new long[] {(long) (s.outH - 1) * s.strideH + s.kernelH - s.height - s.padTop,
                     (long) (s.outW - 1) * s.strideW + s.kernelW - s.width - s.padLeft};
-            long[] srcDims = {s.n, s.channels, s.height, s.width};
-            long[] weightDims = {s.nOut, s.channels, s.kernelH, s.kernelW};
-            long[] dstDims = {s.n, s.nOut, s.outH, s.outW};
-            src = new Memory(srcDims, dnnl_nchw);
-            weights = new Memory(weightDims, dnnl_oihw);
             bias = s.bias ? new Memory(new long[] {s.nOut}, dnnl_x) : null;
-            dst = new Memory(dstDims, dnnl_nchw);
-
-            dnnl_memory_desc_t anySrc = anyDesc(srcDims);
-            check(dnnl_memory_desc_init_by_tag(anyWeights, 4, weightDims, dnnl_f32, dnnl_format_tag_any), "any");
-            dnnl_memory_desc_t anyDst = anyDesc(dstDims);
             dnnl_convolution_desc_t op = new dnnl_convolution_desc_t();
-            check(dnnl_convolution_forward_desc_init(op, dnnl_forward_training, dnnl_convolution_direct, anySrc,
-                    anyWeights, s.bias ? bias.desc : null, anyDst, strides, padLeft, padRight),
-                    "convolution_forward_desc_init");
-            check(dnnl_primitive_desc_create(forwardDesc, new const_dnnl_op_desc_t(op), null, engine, null),
-                    "convolution forward primitive_desc_create");
-            check(dnnl_primitive_create(forward, forwardDesc), "primitive_create");
-            forwardSrc = new Operand(src, dnnl_primitive_desc_query_md(forwardDesc, dnnl_query_src_md, 0), true);
-            forwardWeights = new Operand(weights, dnnl_primitive_desc_query_md(forwardDesc, dnnl_query_weights_md, 0),
-                    true);
-            forwardDst = new Operand(dst, dnnl_primitive_desc_query_md(forwardDesc, dnnl_query_dst_md, 0), false);
-            forwardImplementation = implementationOf(forwardDesc);
+            check(dnnl_convolution_forward_desc_init(op, dnnl_forward_training, dnnl_convolution_direct,
+                    any(s.srcDims()), any(s.weightDims()), s.bias ? bias.desc : null, any(s.dstDims()), strides,
+                    padLeft, padRight), "convolution_forward_desc_init");
+            forward = new Primitive(op, null, "convolution forward");
+            forwardSrc = new Operand(s.srcDims(), dnnl_nchw, forward.chosen(dnnl_query_src_md), FIRST);
+            forwardWeights = new Operand(s.weightDims(), dnnl_oihw, forward.chosen(dnnl_query_weights_md), SECOND);
+            forwardDst = new Operand(s.dstDims(), dnnl_nchw, forward.chosen(dnnl_query_dst_md), RESULT);
+            forwardImplementation = forward.implementation();
             LOG.debug("oneDNN convolution {}: {}", s, forwardImplementation);
         }
 
-        private static dnnl_memory_desc_t anyDesc(long[] dims) {
+        /** A descriptor that lets the primitive choose the layout. */
+        private static dnnl_memory_desc_t any(long[] dims) {
             dnnl_memory_desc_t d = new dnnl_memory_desc_t();
             check(dnnl_memory_desc_init_by_tag(d, dims.length, dims, dnnl_f32, dnnl_format_tag_any), "any");
             return d;
         }
 
-        void forward(Pointer in, Pointer w, Pointer b, Pointer out) {
-            Stream s = STREAMS.get();
-            dnnl_memory srcMemory = forwardSrc.in(in, s);
-            dnnl_memory weightMemory = forwardWeights.in(w, s);
-            dnnl_memory dstMemory = forwardDst.target(out);
+        void forward(Worker w, Pointer in, Pointer weights, Pointer b, Pointer out) {
+            dnnl_memory src = forwardSrc.in(w, in);
+            dnnl_memory wei = forwardWeights.in(w, weights);
+            dnnl_memory dst = forwardDst.target(w, out);
+            w.arg(DNNL_ARG_SRC, src).arg(DNNL_ARG_WEIGHTS, wei).arg(DNNL_ARG_DST, dst);
             if (b != null) {
-                bias.point(b);
-                s.execute(forward, DNNL_ARG_SRC, srcMemory, DNNL_ARG_WEIGHTS, weightMemory, DNNL_ARG_BIAS,
-                        bias.memory, DNNL_ARG_DST, dstMemory);
-            } else {
-                s.execute(forward, DNNL_ARG_SRC, srcMemory, DNNL_ARG_WEIGHTS, weightMemory, DNNL_ARG_DST, dstMemory);
+                w.arg(DNNL_ARG_BIAS, bias.at(b));
             }
-            forwardDst.out(s);
+            w.run(forward.primitive);
+            forwardDst.out(w);
         }
 
-        void backwardData(Pointer w, Pointer delta, Pointer inputGrad) {
+        void backwardData(Worker w, Pointer weights, Pointer delta, Pointer inputGrad) {
             if (backwardData == null) {
-                backwardData = new BackwardData(this);
+                Shape s = shape;
+                dnnl_convolution_desc_t op = new dnnl_convolution_desc_t();
+                check(dnnl_convolution_backward_data_desc_init(op, dnnl_convolution_direct, any(s.srcDims()),
+                        any(s.weightDims()), any(s.dstDims()), strides, padLeft, padRight),
+                        "convolution_backward_data_desc_init");
+                backwardData = new Primitive(op, forward, "convolution backward data");
+                dataWeights = new Operand(s.weightDims(), dnnl_oihw, backwardData.chosen(dnnl_query_weights_md), FIRST);
+                dataDelta = new Operand(s.dstDims(), dnnl_nchw, backwardData.chosen(dnnl_query_diff_dst_md), SECOND);
+                dataInputGrad = new Operand(s.srcDims(), dnnl_nchw, backwardData.chosen(dnnl_query_diff_src_md),
+                        RESULT);
             }
-            backwardData.run(w, delta, inputGrad);
+            dnnl_memory wei = dataWeights.in(w, weights);
+            dnnl_memory diffDst = dataDelta.in(w, delta);
+            dnnl_memory diffSrc = dataInputGrad.target(w, inputGrad);
+            w.arg(DNNL_ARG_WEIGHTS, wei).arg(DNNL_ARG_DIFF_DST, diffDst).arg(DNNL_ARG_DIFF_SRC, diffSrc)
+                    .run(backwardData.primitive);
+            dataInputGrad.out(w);
         }
 
-        void backwardWeights(Pointer in, Pointer delta, Pointer weightGrad) {
+        void backwardWeights(Worker w, Pointer in, Pointer delta, Pointer weightGrad) {
             if (backwardWeights == null) {
-                backwardWeights = new BackwardWeights(this);
+                Shape s = shape;
+                dnnl_convolution_desc_t op = new dnnl_convolution_desc_t();
+                check(dnnl_convolution_backward_weights_desc_init(op, dnnl_convolution_direct, any(s.srcDims()),
+                        any(s.weightDims()), null, any(s.dstDims()), strides, padLeft, padRight),
+                        "convolution_backward_weights_desc_init");
+                backwardWeights = new Primitive(op, forward, "convolution backward weights");
+                weightsSrc = new Operand(s.srcDims(), dnnl_nchw, backwardWeights.chosen(dnnl_query_src_md), FIRST);
+                weightsDelta = new Operand(s.dstDims(), dnnl_nchw, backwardWeights.chosen(dnnl_query_diff_dst_md),
+                        SECOND);
+                weightsGrad = new Operand(s.weightDims(), dnnl_oihw,
+                        backwardWeights.chosen(dnnl_query_diff_weights_md), RESULT);
             }
-            backwardWeights.run(in, delta, weightGrad);
+            dnnl_memory src = weightsSrc.in(w, in);
+            dnnl_memory diffDst = weightsDelta.in(w, delta);
+            dnnl_memory diffWeights = weightsGrad.target(w, weightGrad);
+            w.arg(DNNL_ARG_SRC, src).arg(DNNL_ARG_DIFF_DST, diffDst).arg(DNNL_ARG_DIFF_WEIGHTS, diffWeights)
+                    .run(backwardWeights.primitive);
+            weightsGrad.out(w);
         }
 
         void close() {
-            if (backwardData != null) {
-                backwardData.close();
+            for (Operand o : new Operand[] {forwardSrc, forwardWeights, forwardDst, dataWeights, dataDelta,
+                dataInputGrad, weightsSrc, weightsDelta, weightsGrad}) {
+                if (o != null) {
+                    o.close();
+                }
             }
-            if (backwardWeights != null) {
-                backwardWeights.close();
+            for (Primitive p : new Primitive[] {forward, backwardData, backwardWeights}) {
+                if (p != null) {
+                    p.close();
+                }
             }
-            forwardSrc.close();
-            forwardWeights.close();
-            forwardDst.close();
-            dnnl_primitive_destroy(forward);
-            dnnl_primitive_desc_destroy(forwardDesc);
-            src.close();
-            weights.close();
-            dst.close();
             if (bias != null) {
                 bias.close();
             }
-        }
-    }
-
-    private static String implementationOf(dnnl_primitive_desc pd) {
-        PointerPointer<BytePointer> name = new PointerPointer<>(1);
-        check(dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, name), "query impl_info_str");
-        return name.get(BytePointer.class, 0).getString();
-    }
-
-    /** dL/dinput = the transposed convolution of dL/d(pre-activation) with the weights. */
-    private static final class BackwardData {
-        final dnnl_primitive_desc desc = new dnnl_primitive_desc();
-        final dnnl_primitive primitive = new dnnl_primitive();
-        final Operand weights;
-        final Operand delta;
-        final Operand inputGrad;
-
-        BackwardData(Plan p) {
-            Shape s = p.shape;
-            dnnl_convolution_desc_t op = new dnnl_convolution_desc_t();
-            check(dnnl_convolution_backward_data_desc_init(op, dnnl_convolution_direct,
-                    Plan.anyDesc(new long[] {s.n, s.channels, s.height, s.width}), p.anyWeights,
-                    Plan.anyDesc(new long[] {s.n, s.nOut, s.outH, s.outW}), p.strides, p.padLeft, p.padRight),
-                    "convolution_backward_data_desc_init");
-            check(dnnl_primitive_desc_create(desc, new const_dnnl_op_desc_t(op), null, engine, p.forwardDesc),
-                    "convolution backward data primitive_desc_create");
-            check(dnnl_primitive_create(primitive, desc), "primitive_create");
-            // own user memories: the forward plan's may point at other arrays of the same shapes meanwhile
-            weights = new Operand(new Memory(new long[] {s.nOut, s.channels, s.kernelH, s.kernelW}, dnnl_oihw),
-                    dnnl_primitive_desc_query_md(desc, dnnl_query_weights_md, 0), true);
-            delta = new Operand(new Memory(new long[] {s.n, s.nOut, s.outH, s.outW}, dnnl_nchw),
-                    dnnl_primitive_desc_query_md(desc, dnnl_query_diff_dst_md, 0), true);
-            inputGrad = new Operand(new Memory(new long[] {s.n, s.channels, s.height, s.width}, dnnl_nchw),
-                    dnnl_primitive_desc_query_md(desc, dnnl_query_diff_src_md, 0), false);
-        }
-
-        void run(Pointer w, Pointer d, Pointer dx) {
-            Stream s = STREAMS.get();
-            s.execute(primitive, DNNL_ARG_WEIGHTS, weights.in(w, s), DNNL_ARG_DIFF_DST, delta.in(d, s),
-                    DNNL_ARG_DIFF_SRC, inputGrad.target(dx));
-            inputGrad.out(s);
-        }
-
-        void close() {
-            weights.close();
-            delta.close();
-            inputGrad.close();
-            weights.user.close();
-            delta.user.close();
-            inputGrad.user.close();
-            dnnl_primitive_destroy(primitive);
-            dnnl_primitive_desc_destroy(desc);
-        }
-    }
-
-    /** dL/dweights = the correlation of the input with dL/d(pre-activation) (no bias: the caller sums it). */
-    private static final class BackwardWeights {
-        final dnnl_primitive_desc desc = new dnnl_primitive_desc();
-        final dnnl_primitive primitive = new dnnl_primitive();
-        final Operand src;
-        final Operand delta;
-        final Operand weightGrad;
-
-        BackwardWeights(Plan p) {
-            Shape s = p.shape;
-            dnnl_convolution_desc_t op = new dnnl_convolution_desc_t();
-            check(dnnl_convolution_backward_weights_desc_init(op, dnnl_convolution_direct,
-                    Plan.anyDesc(new long[] {s.n, s.channels, s.height, s.width}), p.anyWeights, null,
-                    Plan.anyDesc(new long[] {s.n, s.nOut, s.outH, s.outW}), p.strides, p.padLeft, p.padRight),
-                    "convolution_backward_weights_desc_init");
-            check(dnnl_primitive_desc_create(desc, new const_dnnl_op_desc_t(op), null, engine, p.forwardDesc),
-                    "convolution backward weights primitive_desc_create");
-            check(dnnl_primitive_create(primitive, desc), "primitive_create");
-            src = new Operand(new Memory(new long[] {s.n, s.channels, s.height, s.width}, dnnl_nchw),
-                    dnnl_primitive_desc_query_md(desc, dnnl_query_src_md, 0), true);
-            delta = new Operand(new Memory(new long[] {s.n, s.nOut, s.outH, s.outW}, dnnl_nchw),
-                    dnnl_primitive_desc_query_md(desc, dnnl_query_diff_dst_md, 0), true);
-            weightGrad = new Operand(new Memory(new long[] {s.nOut, s.channels, s.kernelH, s.kernelW}, dnnl_oihw),
-                    dnnl_primitive_desc_query_md(desc, dnnl_query_diff_weights_md, 0), false);
-        }
-
-        void run(Pointer in, Pointer d, Pointer dw) {
-            Stream s = STREAMS.get();
-            s.execute(primitive, DNNL_ARG_SRC, src.in(in, s), DNNL_ARG_DIFF_DST, delta.in(d, s),
-                    DNNL_ARG_DIFF_WEIGHTS, weightGrad.target(dw));
-            weightGrad.out(s);
-        }
-
-        void close() {
-            src.close();
-            delta.close();
-            weightGrad.close();
-            src.user.close();
-            delta.user.close();
-            weightGrad.user.close();
-            dnnl_primitive_destroy(primitive);
-            dnnl_primitive_desc_destroy(desc);
         }
     }
 }
