@@ -38,13 +38,10 @@ LOG="${LOG:-$(mktemp -t gan-side-by-side.XXXXXX.log)}"
 # threads went from ~80 to 800-4800 ms/step on this machine under load. PASSIVE for both sides; override to compare.
 export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}"
 
-# The one thing this script installs: Debian's PyTorch, if it is missing.
-if ! "$PYTHON" -c 'import torch' 2>/dev/null; then
-    echo "python3-torch missing: installing it with apt-get" >&2
-    SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
-    $SUDO apt-get update -q && $SUDO apt-get install -y -q python3-torch
-    "$PYTHON" -c 'import torch' || { echo "import torch still fails after apt-get" >&2; exit 1; }
-fi
+# What this script installs: Debian's PyTorch if it is missing, and OpenBLAS under it if libblas.so.3 is the
+# reference BLAS (bench/gan/ensure_torch.sh).
+. "$ROOT/bench/gan/ensure_torch.sh"
+ensure_torch
 command -v mvn >/dev/null || { echo "mvn not found on PATH" >&2; exit 1; }
 
 cd "$ROOT"
@@ -55,6 +52,7 @@ echo "log: $LOG" >&2
     echo "OMP_WAIT_POLICY: $OMP_WAIT_POLICY"
     echo "ND4J build (PROFILE): $PROFILE, NATIVE_CONV: $NATIVE_CONV"
     echo "torch: $("$PYTHON" -c 'import torch; print(torch.__version__)')"
+    echo "libblas.so.3: $(update-alternatives --query libblas.so.3-x86_64-linux-gnu 2>/dev/null | sed -n 's/^Value: //p')"
     echo "load at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 } | tee "$LOG"
 

@@ -24,7 +24,8 @@ export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}"
 
 [ "$(nproc)" -ge 2 ] || { echo "needs 2 cores, this machine has $(nproc)" >&2; exit 1; }
 command -v taskset >/dev/null || { echo "taskset (util-linux) not found" >&2; exit 1; }
-"$PYTHON" -c 'import torch' 2>/dev/null || { echo "no PyTorch for $PYTHON: bench/gan/side_by_side.sh installs it" >&2; exit 1; }
+. "$ROOT/bench/gan/ensure_torch.sh"
+ensure_torch # Debian's PyTorch, with OpenBLAS as its BLAS
 
 cd "$ROOT"
 echo "log: $LOG" >&2
@@ -32,6 +33,7 @@ echo "log: $LOG" >&2
     echo "date: $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
     echo "host: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
     echo "torch: $("$PYTHON" -c 'import torch; print(torch.__version__)'), warmup $WARMUP, steps $STEPS"
+    echo "libblas.so.3: $(update-alternatives --query libblas.so.3-x86_64-linux-gnu 2>/dev/null | sed -n 's/^Value: //p')"
 } | tee "$LOG"
 mvn -B -o -q -Dstyle.color=never -pl model test-compile 2>&1 | sed 's/\x1b\[[0-9;]*m//g' >>"$LOG" \
     || { echo "model test-compile failed, see $LOG" >&2; exit 1; }
