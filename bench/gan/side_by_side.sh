@@ -16,6 +16,7 @@ THREADS="${THREADS:-1 2}"
 # DL4J layer sets: "fast" (the default FastConvolution / FastInstanceNorm / FastReflectionPad2D) and "stock"
 # (GanProfile.stockLayers: DL4J's ConvolutionLayer and the SameDiff norm / padding layers)
 # "samediff": GanProfile.sameDiffConvolutions (libnd4j's conv2d op: oneDNN in the oneDNN build), fast other layers
+# "im2col": the fast layers with -Dumsynth.onednnConvolutions=off (im2col + OpenBLAS instead of oneDNN's convolutions)
 LAYERS="${LAYERS:-stock fast}"
 # PROFILE=onednn: Maven profile onednn (nd4j-native classifier linux-x86_64-onednn-avx2) and JavaCPP's matching
 # platform extension, for the DL4J side; the default is ND4J's plain linux-x86_64 build
@@ -66,13 +67,14 @@ for t in $THREADS; do
         echo "DL4J ($layers layers), OMP_NUM_THREADS=$t" >&2
         stock=false; [ "$layers" = stock ] && stock=true
         samediff=false; [ "$layers" = samediff ] && samediff=true
+        onednn=on; [ "$layers" = im2col ] && onednn=off
         # surefire:test runs the classes compiled above without another compile pass; the parent pom sets
         # OMP_NUM_THREADS=1 for every fork, so the thread count goes in as umsynth.bench.threads
         OMP_NUM_THREADS="$t" mvn -B -o -Dstyle.color=never "${MVN_PROFILE[@]}" -pl model surefire:test \
             -Dumsynth.bench=true -Dumsynth.bench.warmup="$WARMUP" -Dumsynth.bench.steps="$STEPS" \
             -Dumsynth.bench.threads="$t" \
             -Dumsynth.bench.stock="$stock" -Dumsynth.bench.sameDiff="$samediff" \
-            -Dumsynth.nativeConvolutions="$NATIVE_CONV" \
+            -Dumsynth.nativeConvolutions="$NATIVE_CONV" -Dumsynth.onednnConvolutions="$onednn" \
             -Dtest='GanStepBenchmarkTest#stepTimes' -Dsurefire.failIfNoSpecifiedTests=false \
             > "$LOG.dl4j.$t" 2>&1 || { cat "$LOG.dl4j.$t" >>"$LOG"; echo "DL4J bench failed, see $LOG" >&2; exit 1; }
         if ! grep -q '^BENCH' "$LOG.dl4j.$t"; then
@@ -91,7 +93,7 @@ echo "load at end: $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$LOG"
 
 echo
 awk '
-    /threads=[0-9]+ layers=[a-z+]+ BENCH / {
+    /threads=[0-9]+ layers=[a-z0-9+]+ BENCH / {
         t = substr($1, 9); l = substr($2, 8); split($4, r, "x"); side = r[1]; k = t SUBSEP side SUBSEP l
         for (i = 1; i <= NF; i++) {
             if ($i == "median") dl[k] = $(i + 1)
@@ -123,7 +125,7 @@ awk '
                 for (l in kinds) {
                     k = p SUBSEP l
                     if (!(k in dl)) continue
-                    ratio = (pt[p] > 0) ? sprintf("%.1fx", dl[k] / pt[p]) : "n/a"
+                    ratio = (pt[p] > 0) ? sprintf("%.2fx", dl[k] / pt[p]) : "n/a"
                     printf "| %s | %dx%d | %s | %s (%s) | %s (%s) | %s | %s | %s | %s |\n", t, side, side, l, dl[k], dlmin[k], pt[p], ptmin[p], ratio, ph[k], ptph[p], ptidiom[p]
                 }
             }

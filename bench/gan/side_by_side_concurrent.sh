@@ -6,9 +6,12 @@
 # alone; the ratio is the figure. Needs 2 cores and taskset.
 #
 #   bench/gan/side_by_side_concurrent.sh                   # 64x64 and 128x128, 4 rounds (2 per core assignment)
-# The warm-up is long (150 steps) on purpose: pinned to one core, the JVM's JIT compiler shares that core with the
-# step (C2 still took ~13% of a core 25 s into an unpinned run), where unpinned it works on the other core.
+# The warm-up is long (600 steps) on purpose: pinned to one core, the JVM's JIT compiler shares that core with the
+# step (C2 still took ~13% of a core 25 s into an unpinned run), where unpinned it works on the other core. With
+# oneDNN's convolutions a 64x64 step takes ~35 ms: after 150 warm-up steps (the old default) the pinned median was
+# 65-75 ms with a minimum of 36, after 800 it was 35 (2026-11-28).
 #   ROUNDS=2 SIDES=64 STEPS=40 bench/gan/side_by_side_concurrent.sh
+#   DL4J_OPTS=-Dumsynth.onednnConvolutions=off bench/gan/side_by_side_concurrent.sh   # im2col + OpenBLAS convolutions
 #
 # Prints per round the DL4J and PyTorch medians and their ratio, then the median ratio per resolution.
 set -euo pipefail
@@ -16,8 +19,9 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 SIDES="${SIDES:-64 128}"
 ROUNDS="${ROUNDS:-4}"
-WARMUP="${WARMUP:-150}"
+WARMUP="${WARMUP:-600}"
 STEPS="${STEPS:-60}"
+DL4J_OPTS="${DL4J_OPTS:-}" # more -D options for the DL4J side's surefire run
 PYTHON="${PYTHON:-/usr/bin/python3}"
 LOG="${LOG:-$(mktemp -t gan-concurrent.XXXXXX.log)}"
 export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}"
@@ -32,6 +36,7 @@ echo "log: $LOG" >&2
 {
     echo "date: $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
     echo "host: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
+    echo "DL4J_OPTS: ${DL4J_OPTS:-none}"
     echo "torch: $("$PYTHON" -c 'import torch; print(torch.__version__)'), warmup $WARMUP, steps $STEPS"
     echo "libblas.so.3: $(update-alternatives --query libblas.so.3-x86_64-linux-gnu 2>/dev/null | sed -n 's/^Value: //p')"
 } | tee "$LOG"
@@ -42,7 +47,7 @@ dl4j() { # core side: the whole Maven output (the median is read from it after t
     taskset -c "$1" env OMP_NUM_THREADS=1 mvn -B -o -Dstyle.color=never -pl model surefire:test \
         -Dumsynth.bench=true -Dumsynth.bench.warmup="$WARMUP" -Dumsynth.bench.steps="$STEPS" \
         -Dumsynth.bench.threads=1 -Dumsynth.bench.sides="$2" \
-        -Dtest='GanStepBenchmarkTest#stepTimes' -Dsurefire.failIfNoSpecifiedTests=false 2>&1
+        -Dtest='GanStepBenchmarkTest#stepTimes' -Dsurefire.failIfNoSpecifiedTests=false $DL4J_OPTS 2>&1
 }
 torch() { # core side
     taskset -c "$1" env OMP_NUM_THREADS=1 "$PYTHON" "$ROOT/bench/gan/pytorch_gan_step.py" --threads 1 \
