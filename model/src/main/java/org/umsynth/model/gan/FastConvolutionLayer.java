@@ -152,7 +152,7 @@ public class FastConvolutionLayer extends ConvolutionLayer {
             convolveDirect(in, g, weights, bias, n, nOut, out);
             return out;
         }
-        if (oneDnn(nOut) && Blas.directFloat(in, weights, out) && (!hasBias() || Blas.directFloat(bias))) {
+        if (oneDnn(g, n, nOut) && Blas.directFloat(in, weights, out) && (!hasBias() || Blas.directFloat(bias))) {
             OneDnnConvolution.forward(g, n, in, weights, hasBias() ? bias : null, out);
             return out;
         }
@@ -215,10 +215,11 @@ public class FastConvolutionLayer extends ConvolutionLayer {
 
     /**
      * oneDNN's direct convolutions for float layers with more outputs than the direct paths take (the discriminator's
-     * 4x4 layers, the generator's downsampling and residual 3x3 layers), when its native library is there.
+     * 4x4 layers, the generator's downsampling and residual 3x3 layers), when its native library is there and the
+     * layer's blocked copies fit its buffer limit.
      */
-    private boolean oneDnn(int nOut) {
-        return dataType == DataType.FLOAT && nOut > directMaxOutputs && OneDnnConvolution.available();
+    private boolean oneDnn(ConvGeometry g, int n, int nOut) {
+        return dataType == DataType.FLOAT && nOut > directMaxOutputs && OneDnnConvolution.takes(g, n, nOut);
     }
 
     private boolean direct(ConvGeometry g, int nOut) {
@@ -423,7 +424,7 @@ public class FastConvolutionLayer extends ConvolutionLayer {
             backpropDirect(in, g, weights, delta, n, nOut, weightGrad, epsNext);
             return finishBackprop(delta, weightGrad, epsNext);
         }
-        if (oneDnn(nOut) && Blas.directFloat(in, weights, delta, epsNext)
+        if (oneDnn(g, n, nOut) && Blas.directFloat(in, weights, delta, epsNext)
                 && (inputGradientOnly || Blas.directFloat(weightGrad))) {
             if (!inputGradientUnused) { // else epsNext stays as created: zeros
                 OneDnnConvolution.inputGradient(g, n, weights, hasBias(), delta, epsNext);

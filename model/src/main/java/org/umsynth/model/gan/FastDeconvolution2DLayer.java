@@ -39,9 +39,12 @@ public class FastDeconvolution2DLayer extends Deconvolution2DLayer {
                 && ConvBuffers.hostBackend();
     }
 
-    /** Float layers run on oneDNN when its native library is there ({@link OneDnnConvolution}). */
-    private boolean oneDnn() {
-        return dataType == DataType.FLOAT && OneDnnConvolution.available();
+    /**
+     * Float layers run on oneDNN when its native library is there and the blocked copies fit its buffer limit
+     * ({@link OneDnnConvolution}); {@code g} is the convolution this layer transposes, {@code nIn} its outputs.
+     */
+    private boolean oneDnn(ConvGeometry g, int n, long nIn) {
+        return dataType == DataType.FLOAT && OneDnnConvolution.takes(g, n, Math.toIntExact(nIn));
     }
 
     /** The convolution whose input is this layer's output and whose output is this layer's input. */
@@ -88,7 +91,7 @@ public class FastDeconvolution2DLayer extends Deconvolution2DLayer {
         int rows = FastConvolutionLayer.rowsPerBlock(g);
         int pixelsIn = g.outH * g.outW;
         int group = FastConvolutionLayer.imagesPerGemm(n, k, pixelsIn);
-        if (oneDnn() && Blas.directFloat(in, weights, out) && (!hasBias() || Blas.directFloat(bias))) {
+        if (oneDnn(g, n, nIn) && Blas.directFloat(in, weights, out) && (!hasBias() || Blas.directFloat(bias))) {
             // the input gradient of the convolution whose input this layer outputs: its weights are this layer's
             OneDnnConvolution.inputGradient(g, n, weights, false, in, out);
             if (hasBias()) {
@@ -179,7 +182,7 @@ public class FastDeconvolution2DLayer extends Deconvolution2DLayer {
         INDArray w2 = weightMatrix.of(weights, nIn, k);
         INDArray epsNext = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, dataType,
                 new long[] {n, nIn, g.outH, g.outW}, 'c');
-        if (oneDnn() && Blas.directFloat(in, delta, weights, weightGrad, epsNext)) {
+        if (oneDnn(g, n, nIn) && Blas.directFloat(in, delta, weights, weightGrad, epsNext)) {
             // that convolution's forward pass of dL/dy is dL/dx; its weight gradient for input dL/dy and output
             // gradient x is dL/dW
             OneDnnConvolution.forward(g, n, delta, weights, null, epsNext);

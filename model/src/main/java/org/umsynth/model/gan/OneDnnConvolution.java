@@ -48,6 +48,13 @@ final class OneDnnConvolution {
     static volatile boolean enabled = !"off".equals(
             System.getProperty("umsynth.onednnConvolutions", "on").toLowerCase(Locale.ROOT));
 
+    /**
+     * {@code umsynth.onednnBufferMiB} (default: no limit): layers whose blocked copies would take more than this many
+     * MiB per call keep the im2col path, whose column blocks stay within 16 MiB. A bound for the paper networks at
+     * full resolution, where a 64-channel 1024x1024 pair of images is 512 MiB per copy (~1.3 GiB per training thread).
+     */
+    static volatile long maxBufferBytes = maxBufferBytes(System.getProperty("umsynth.onednnBufferMiB"));
+
     /** Plans kept per thread (least recently used dropped first): layers x batch sizes of the networks in use. */
     static final int PLANS_PER_THREAD = 64;
 
@@ -70,6 +77,36 @@ final class OneDnnConvolution {
         }
         Boolean l = loaded;
         return l != null ? l : load();
+    }
+
+    private static long maxBufferBytes(String mib) {
+        if (mib == null || mib.isBlank()) {
+            return Long.MAX_VALUE;
+        }
+        try {
+            return Long.parseLong(mib.trim()) << 20;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("umsynth.onednnBufferMiB must be a whole number of MiB, not '" + mib + "'",
+                    e);
+        }
+    }
+
+    /**
+     * Whether a float convolution of {@code n} images with this geometry and output count runs here: the engine is
+     * available and its blocked copies (input, output, weights; channels padded to 8) fit {@link #maxBufferBytes}.
+     */
+    static boolean takes(ConvGeometry g, int n, int nOut) {
+        return available() && blockedBytes(g, n, nOut) <= maxBufferBytes;
+    }
+
+    static long blockedBytes(ConvGeometry g, int n, int nOut) {
+        long in = pad8(g.channels) * g.height * g.width;
+        long out = pad8(nOut) * g.outH * g.outW;
+        return Float.BYTES * (n * (in + out) + pad8(nOut) * pad8(g.channels) * g.kernelH * g.kernelW);
+    }
+
+    private static long pad8(int channels) {
+        return (channels + 7L) / 8 * 8;
     }
 
     private static synchronized boolean load() {

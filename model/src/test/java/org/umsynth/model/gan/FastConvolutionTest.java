@@ -143,11 +143,45 @@ class FastConvolutionTest {
         return copy;
     }
 
+    /** Runs {@code body} with oneDNN's convolutions off: the im2col + gemm paths (what other platforms run). */
+    private static void withoutOneDnn(Runnable body) {
+        OneDnnConvolution.enabled = false;
+        try {
+            body.run();
+        } finally {
+            OneDnnConvolution.enabled = true;
+        }
+    }
+
     @Test
     void sameFunctionAndGradientsAsTheStockLayer() {
-        for (int[] c : CASES) {
-            compare(c, 13, 11);
-            compare(c, 16, 16);
+        assertTrue(OneDnnConvolution.available()); // float layers with more than 4 outputs run on oneDNN here
+        Runnable all = () -> {
+            for (int[] c : CASES) {
+                compare(c, 13, 11);
+                compare(c, 16, 16);
+            }
+        };
+        all.run();
+        withoutOneDnn(all);
+    }
+
+    @Test
+    void layersOverTheBufferLimitKeepTheColumnPath() {
+        ConvGeometry g = new ConvGeometry(16, 33, 33, 4, 4, 2, 2, 2, 2, 17, 17);
+        long bytes = OneDnnConvolution.blockedBytes(g, 4, 32);
+        assertEquals(4L * (4 * (16 * 33 * 33 + 32 * 17 * 17) + 32 * 16 * 16), bytes);
+        long saved = OneDnnConvolution.maxBufferBytes;
+        try {
+            OneDnnConvolution.maxBufferBytes = bytes;
+            assertTrue(OneDnnConvolution.takes(g, 4, 32));
+            OneDnnConvolution.maxBufferBytes = bytes - 1;
+            assertFalse(OneDnnConvolution.takes(g, 4, 32));
+            OneDnnConvolution.maxBufferBytes = 0; // every layer on the column path, same results
+            compare(CASES[4], 16, 16);
+            compareDeconv(DECONV_CASES[0], 8, 8);
+        } finally {
+            OneDnnConvolution.maxBufferBytes = saved;
         }
     }
 
@@ -296,23 +330,33 @@ class FastConvolutionTest {
 
     @Test
     void transposedConvolutionEqualsTheStockLayer() {
-        for (int[] c : DECONV_CASES) {
-            compareDeconv(c, 7, 5);
-            compareDeconv(c, 8, 8);
-        }
-        FastConvolutionLayer.maxBlockRows = 2; // blocks of input rows, a shorter last one
-        try {
+        Runnable all = () -> {
             for (int[] c : DECONV_CASES) {
                 compareDeconv(c, 7, 5);
+                compareDeconv(c, 8, 8);
             }
-        } finally {
-            FastConvolutionLayer.maxBlockRows = 0;
-        }
+        };
+        all.run();
+        withoutOneDnn(all);
+        withoutOneDnn(() -> {
+            FastConvolutionLayer.maxBlockRows = 2; // blocks of input rows, a shorter last one
+            try {
+                for (int[] c : DECONV_CASES) {
+                    compareDeconv(c, 7, 5);
+                }
+            } finally {
+                FastConvolutionLayer.maxBlockRows = 0;
+            }
+        });
     }
 
     @Test
     void imagesSharingAGemmGiveTheSameResult() {
         // three images: one gemm each, and groups of two with a last group of one (the default puts all three in one)
+        withoutOneDnn(FastConvolutionTest::imagesSharingAGemm);
+    }
+
+    private static void imagesSharingAGemm() {
         for (int limit : new int[] {1, 2}) {
             FastConvolutionLayer.maxImagesPerGemm = limit;
             try {
@@ -330,6 +374,10 @@ class FastConvolutionTest {
 
     @Test
     void blocksOfRowsGiveTheSameResult() {
+        withoutOneDnn(FastConvolutionTest::blocksOfRows);
+    }
+
+    private static void blocksOfRows() {
         int saved = FastConvolutionLayer.columnBlockElements;
         try {
             FastConvolutionLayer.columnBlockElements = 1; // one output row per block
