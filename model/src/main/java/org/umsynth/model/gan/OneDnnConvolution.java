@@ -30,8 +30,8 @@ import org.slf4j.LoggerFactory;
  * direct convolution does not have.
  *
  * <p>The layers' arrays stay in DL4J's layouts ({@code [N, C, H, W]} activations, {@code [nOut, nIn, kH, kW]}
- * weights): each call reorders them into the blocked layouts the primitive chose (channels in groups of 8) and the
- * result back, as PyTorch does for its dense NCHW tensors. Primitives and descriptors are built once per thread and
+ * weights): each call reorders them into the blocked layouts the primitive chose (channels in groups of 8 on AVX2,
+ * 16 on AVX-512) and the result back, as PyTorch does for its dense NCHW tensors. Primitives and descriptors are built once per thread and
  * shape ({@link Plan}); the arrays are passed by address on every call, and the blocked copies live in three buffers
  * per thread that every call shares (a primitive call needs at most two blocked inputs and one blocked output), so
  * their memory is that of the largest layer, not of all layers. oneDNN runs on its OpenMP runtime with
@@ -93,20 +93,21 @@ final class OneDnnConvolution {
 
     /**
      * Whether a float convolution of {@code n} images with this geometry and output count runs here: the engine is
-     * available and its blocked copies (input, output, weights; channels padded to 8) fit {@link #maxBufferBytes}.
+     * available and its blocked copies fit {@link #maxBufferBytes}.
      */
     static boolean takes(ConvGeometry g, int n, int nOut) {
         return available() && blockedBytes(g, n, nOut) <= maxBufferBytes;
     }
 
+    /** Bytes of a call's blocked input, output and weights at most: channels padded to AVX-512's blocks of 16. */
     static long blockedBytes(ConvGeometry g, int n, int nOut) {
-        long in = pad8(g.channels) * g.height * g.width;
-        long out = pad8(nOut) * g.outH * g.outW;
-        return Float.BYTES * (n * (in + out) + pad8(nOut) * pad8(g.channels) * g.kernelH * g.kernelW);
+        long in = pad16(g.channels) * g.height * g.width;
+        long out = pad16(nOut) * g.outH * g.outW;
+        return Float.BYTES * (n * (in + out) + pad16(nOut) * pad16(g.channels) * g.kernelH * g.kernelW);
     }
 
-    private static long pad8(int channels) {
-        return (channels + 7L) / 8 * 8;
+    private static long pad16(int channels) {
+        return (channels + 15L) / 16 * 16;
     }
 
     private static synchronized boolean load() {

@@ -170,7 +170,9 @@ class FastConvolutionTest {
     void layersOverTheBufferLimitKeepTheColumnPath() {
         ConvGeometry g = new ConvGeometry(16, 33, 33, 4, 4, 2, 2, 2, 2, 17, 17);
         long bytes = OneDnnConvolution.blockedBytes(g, 4, 32);
-        assertEquals(4L * (4 * (16 * 33 * 33 + 32 * 17 * 17) + 32 * 16 * 16), bytes);
+        assertEquals(4L * (4 * (16 * 33 * 33 + 32 * 17 * 17) + 32 * 16 * 16), bytes); // channels already x16
+        assertEquals(4L * (2 * 16 * 9 * 9 + 16 * 16 * 3 * 3),
+                OneDnnConvolution.blockedBytes(new ConvGeometry(3, 9, 9, 3, 3, 1, 1, 1, 1, 9, 9), 1, 5)); // padded
         long saved = OneDnnConvolution.maxBufferBytes;
         try {
             OneDnnConvolution.maxBufferBytes = bytes;

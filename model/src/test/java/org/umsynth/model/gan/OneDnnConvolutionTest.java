@@ -192,9 +192,9 @@ class OneDnnConvolutionTest {
             }
         }
         // the blocked copies share three buffers per thread: at most 3x the largest tensor (70 images, channels
-        // padded to 8), not one set per plan
+        // padded to 16), not one set per plan
         int largest = OneDnnConvolution.PLANS_PER_THREAD + 6;
-        assertTrue(OneDnnConvolution.bufferBytes() <= 3L * largest * 8 * g.height * g.width * Float.BYTES,
+        assertTrue(OneDnnConvolution.bufferBytes() <= 3L * largest * 16 * g.height * g.width * Float.BYTES,
                 "blocked buffers " + OneDnnConvolution.bufferBytes() + " bytes");
         INDArray again = Nd4j.create(DataType.FLOAT, 1, nOut, g.outH, g.outW);
         OneDnnConvolution.forward(g, 1, x1, w, null, again);
