@@ -22,7 +22,9 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * for the backward pass the two gemms (weight gradient, column gradient) + col2im; whole images go several to a
  * gemm ({@link #imagesPerGemm}), images too large for that one per gemm or in blocks of rows. DL4J's own
  * path builds a 6-d permuted im2col array and recomputes the forward pass inside backprop; here the
- * pre-activation of a training forward pass is kept for the backward pass of the same input.
+ * pre-activation of a training forward pass is kept for the backward pass of the same input. Float layers with more
+ * than {@link #directMaxOutputs} outputs run on oneDNN's convolutions instead when its library is loaded
+ * ({@link OneDnnConvolution}); the few-output layers (the generator's heads, D's last layer) on the direct kernels.
  *
  * <p>Falls back to DL4J's implementation for what it does not cover: NHWC, dilation other than 1, data
  * types other than float and double, and a non-CPU backend (CUDA: cuDNN is faster than host im2col).

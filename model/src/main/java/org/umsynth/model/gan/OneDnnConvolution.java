@@ -395,26 +395,70 @@ final class OneDnnConvolution {
         }
     }
 
+    /**
+     * A primitive with two inputs and one output, each an {@link Operand} in its own buffer slot (and, for the
+     * forward one, an optional plain bias): one call copies the inputs in, runs, and copies the output back.
+     */
+    private static final class Call {
+        final Primitive primitive;
+        final int firstArg;
+        final Operand first;
+        final int secondArg;
+        final Operand second;
+        final int resultArg;
+        final Operand result;
+
+        Call(Primitive primitive, Shape s, int firstArg, int firstQuery, int secondArg, int secondQuery,
+                int resultArg, int resultQuery) {
+            this.primitive = primitive;
+            this.firstArg = firstArg;
+            this.secondArg = secondArg;
+            this.resultArg = resultArg;
+            first = operand(s, firstArg, primitive.chosen(firstQuery), FIRST);
+            second = operand(s, secondArg, primitive.chosen(secondQuery), SECOND);
+            result = operand(s, resultArg, primitive.chosen(resultQuery), RESULT);
+        }
+
+        /** The caller's plain layout of the tensor an argument names: weights OIHW, activations NCHW. */
+        private static Operand operand(Shape s, int arg, dnnl_memory_desc_t chosen, int slot) {
+            if (arg == DNNL_ARG_WEIGHTS || arg == DNNL_ARG_DIFF_WEIGHTS) {
+                return new Operand(s.weightDims(), dnnl_oihw, chosen, slot);
+            }
+            boolean input = arg == DNNL_ARG_SRC || arg == DNNL_ARG_DIFF_SRC;
+            return new Operand(input ? s.srcDims() : s.dstDims(), dnnl_nchw, chosen, slot);
+        }
+
+        void run(Worker w, Pointer a, Pointer b, Pointer out, dnnl_memory bias) {
+            dnnl_memory ma = first.in(w, a);
+            dnnl_memory mb = second.in(w, b);
+            dnnl_memory mr = result.target(w, out);
+            w.arg(firstArg, ma).arg(secondArg, mb).arg(resultArg, mr);
+            if (bias != null) {
+                w.arg(DNNL_ARG_BIAS, bias);
+            }
+            w.run(primitive.primitive);
+            result.out(w);
+        }
+
+        void close() {
+            first.close();
+            second.close();
+            result.close();
+            primitive.close();
+        }
+    }
+
     /** One shape's primitives: the forward one at once, the two backward ones when first asked for. */
     private static final class Plan {
         final Shape shape;
         final long[] strides;
         final long[] padLeft;
         final long[] padRight;
-        final Primitive forward;
-        final Operand forwardSrc;
-        final Operand forwardWeights;
         final Memory bias;
-        final Operand forwardDst;
+        final Call forward;
         final String forwardImplementation;
-        private Primitive backwardData;
-        private Operand dataWeights;
-        private Operand dataDelta;
-        private Operand dataInputGrad;
-        private Primitive backwardWeights;
-        private Operand weightsSrc;
-        private Operand weightsDelta;
-        private Operand weightsGrad;
+        private Call backwardData;
+        private Call backwardWeights;
 
         Plan(Shape s) {
             shape = s;
@@ -428,11 +472,10 @@ final class OneDnnConvolution {
             check(dnnl_convolution_forward_desc_init(op, dnnl_forward_training, dnnl_convolution_direct,
                     any(s.srcDims()), any(s.weightDims()), s.bias ? bias.desc : null, any(s.dstDims()), strides,
                     padLeft, padRight), "convolution_forward_desc_init");
-            forward = new Primitive(op, null, "convolution forward");
-            forwardSrc = new Operand(s.srcDims(), dnnl_nchw, forward.chosen(dnnl_query_src_md), FIRST);
-            forwardWeights = new Operand(s.weightDims(), dnnl_oihw, forward.chosen(dnnl_query_weights_md), SECOND);
-            forwardDst = new Operand(s.dstDims(), dnnl_nchw, forward.chosen(dnnl_query_dst_md), RESULT);
-            forwardImplementation = forward.implementation();
+            Primitive p = new Primitive(op, null, "convolution forward");
+            forward = new Call(p, s, DNNL_ARG_SRC, dnnl_query_src_md, DNNL_ARG_WEIGHTS, dnnl_query_weights_md,
+                    DNNL_ARG_DST, dnnl_query_dst_md);
+            forwardImplementation = p.implementation();
             LOG.debug("oneDNN convolution {}: {}", s, forwardImplementation);
         }
 
@@ -444,15 +487,7 @@ final class OneDnnConvolution {
         }
 
         void forward(Worker w, Pointer in, Pointer weights, Pointer b, Pointer out) {
-            dnnl_memory src = forwardSrc.in(w, in);
-            dnnl_memory wei = forwardWeights.in(w, weights);
-            dnnl_memory dst = forwardDst.target(w, out);
-            w.arg(DNNL_ARG_SRC, src).arg(DNNL_ARG_WEIGHTS, wei).arg(DNNL_ARG_DST, dst);
-            if (b != null) {
-                w.arg(DNNL_ARG_BIAS, bias.at(b));
-            }
-            w.run(forward.primitive);
-            forwardDst.out(w);
+            forward.run(w, in, weights, out, b == null ? null : bias.at(b));
         }
 
         void backwardData(Worker w, Pointer weights, Pointer delta, Pointer inputGrad) {
@@ -462,18 +497,11 @@ final class OneDnnConvolution {
                 check(dnnl_convolution_backward_data_desc_init(op, dnnl_convolution_direct, any(s.srcDims()),
                         any(s.weightDims()), any(s.dstDims()), strides, padLeft, padRight),
                         "convolution_backward_data_desc_init");
-                backwardData = new Primitive(op, forward, "convolution backward data");
-                dataWeights = new Operand(s.weightDims(), dnnl_oihw, backwardData.chosen(dnnl_query_weights_md), FIRST);
-                dataDelta = new Operand(s.dstDims(), dnnl_nchw, backwardData.chosen(dnnl_query_diff_dst_md), SECOND);
-                dataInputGrad = new Operand(s.srcDims(), dnnl_nchw, backwardData.chosen(dnnl_query_diff_src_md),
-                        RESULT);
+                backwardData = new Call(new Primitive(op, forward.primitive, "convolution backward data"), s,
+                        DNNL_ARG_WEIGHTS, dnnl_query_weights_md, DNNL_ARG_DIFF_DST, dnnl_query_diff_dst_md,
+                        DNNL_ARG_DIFF_SRC, dnnl_query_diff_src_md);
             }
-            dnnl_memory wei = dataWeights.in(w, weights);
-            dnnl_memory diffDst = dataDelta.in(w, delta);
-            dnnl_memory diffSrc = dataInputGrad.target(w, inputGrad);
-            w.arg(DNNL_ARG_WEIGHTS, wei).arg(DNNL_ARG_DIFF_DST, diffDst).arg(DNNL_ARG_DIFF_SRC, diffSrc)
-                    .run(backwardData.primitive);
-            dataInputGrad.out(w);
+            backwardData.run(w, weights, delta, inputGrad, null);
         }
 
         void backwardWeights(Worker w, Pointer in, Pointer delta, Pointer weightGrad) {
@@ -483,31 +511,17 @@ final class OneDnnConvolution {
                 check(dnnl_convolution_backward_weights_desc_init(op, dnnl_convolution_direct, any(s.srcDims()),
                         any(s.weightDims()), null, any(s.dstDims()), strides, padLeft, padRight),
                         "convolution_backward_weights_desc_init");
-                backwardWeights = new Primitive(op, forward, "convolution backward weights");
-                weightsSrc = new Operand(s.srcDims(), dnnl_nchw, backwardWeights.chosen(dnnl_query_src_md), FIRST);
-                weightsDelta = new Operand(s.dstDims(), dnnl_nchw, backwardWeights.chosen(dnnl_query_diff_dst_md),
-                        SECOND);
-                weightsGrad = new Operand(s.weightDims(), dnnl_oihw,
-                        backwardWeights.chosen(dnnl_query_diff_weights_md), RESULT);
+                backwardWeights = new Call(new Primitive(op, forward.primitive, "convolution backward weights"), s,
+                        DNNL_ARG_SRC, dnnl_query_src_md, DNNL_ARG_DIFF_DST, dnnl_query_diff_dst_md,
+                        DNNL_ARG_DIFF_WEIGHTS, dnnl_query_diff_weights_md);
             }
-            dnnl_memory src = weightsSrc.in(w, in);
-            dnnl_memory diffDst = weightsDelta.in(w, delta);
-            dnnl_memory diffWeights = weightsGrad.target(w, weightGrad);
-            w.arg(DNNL_ARG_SRC, src).arg(DNNL_ARG_DIFF_DST, diffDst).arg(DNNL_ARG_DIFF_WEIGHTS, diffWeights)
-                    .run(backwardWeights.primitive);
-            weightsGrad.out(w);
+            backwardWeights.run(w, in, delta, weightGrad, null);
         }
 
         void close() {
-            for (Operand o : new Operand[] {forwardSrc, forwardWeights, forwardDst, dataWeights, dataDelta,
-                dataInputGrad, weightsSrc, weightsDelta, weightsGrad}) {
-                if (o != null) {
-                    o.close();
-                }
-            }
-            for (Primitive p : new Primitive[] {forward, backwardData, backwardWeights}) {
-                if (p != null) {
-                    p.close();
+            for (Call c : new Call[] {backwardData, backwardWeights, forward}) {
+                if (c != null) {
+                    c.close();
                 }
             }
             if (bias != null) {

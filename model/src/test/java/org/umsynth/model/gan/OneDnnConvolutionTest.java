@@ -49,35 +49,54 @@ class OneDnnConvolutionTest {
         return new ConvGeometry(c[0], h, w, k, k, s, s, p, p, (h + 2 * p - k) / s + 1, (w + 2 * p - k) / s + 1);
     }
 
-    /** The reference: zero-padded direct loops in double. */
-    private static double[] reference(ConvGeometry g, int n, int nOut, float[] x, float[] w, float[] b) {
-        double[] y = new double[n * nOut * g.outH * g.outW];
+    /** One multiply of a convolution: output element {@code y}, input element {@code x}, weight {@code w}. */
+    private interface Tap {
+        void at(int y, int x, int w);
+    }
+
+    /** Every (output, input, weight) product of a zero-padded convolution of {@code n} images, by flat index. */
+    private static void taps(ConvGeometry g, int n, int nOut, Tap tap) {
         for (int i = 0; i < n; i++) {
             for (int o = 0; o < nOut; o++) {
                 for (int oy = 0; oy < g.outH; oy++) {
                     for (int ox = 0; ox < g.outW; ox++) {
-                        double sum = b == null ? 0 : b[o];
+                        int y = ((i * nOut + o) * g.outH + oy) * g.outW + ox;
                         for (int c = 0; c < g.channels; c++) {
                             for (int ky = 0; ky < g.kernelH; ky++) {
                                 int iy = oy * g.strideH - g.padTop + ky;
-                                if (iy < 0 || iy >= g.height) {
-                                    continue;
-                                }
                                 for (int kx = 0; kx < g.kernelW; kx++) {
                                     int ix = ox * g.strideW - g.padLeft + kx;
-                                    if (ix >= 0 && ix < g.width) {
-                                        sum += (double) x[((i * g.channels + c) * g.height + iy) * g.width + ix]
-                                                * w[((o * g.channels + c) * g.kernelH + ky) * g.kernelW + kx];
+                                    if (iy >= 0 && iy < g.height && ix >= 0 && ix < g.width) {
+                                        tap.at(y, ((i * g.channels + c) * g.height + iy) * g.width + ix,
+                                                ((o * g.channels + c) * g.kernelH + ky) * g.kernelW + kx);
                                     }
                                 }
                             }
                         }
-                        y[((i * nOut + o) * g.outH + oy) * g.outW + ox] = sum;
                     }
                 }
             }
         }
+    }
+
+    /** The reference output: direct loops in double. */
+    private static double[] reference(ConvGeometry g, int n, int nOut, float[] x, float[] w, float[] b) {
+        double[] y = new double[n * nOut * g.outH * g.outW];
+        int plane = g.outH * g.outW;
+        for (int i = 0; b != null && i < y.length; i++) {
+            y[i] = b[(i / plane) % nOut];
+        }
+        taps(g, n, nOut, (yi, xi, wi) -> y[yi] += (double) x[xi] * w[wi]);
         return y;
+    }
+
+    /** dL/dx (or dL/dw) of L = sum(delta * conv(x, w)), accumulated in double from the definition. */
+    private static double[] linearGradient(ConvGeometry g, int n, int nOut, float[] x, float[] w, float[] delta,
+            boolean input) {
+        double[] grad = new double[input ? x.length : w.length];
+        taps(g, n, nOut, input ? (yi, xi, wi) -> grad[xi] += (double) delta[yi] * w[wi]
+                : (yi, xi, wi) -> grad[wi] += (double) delta[yi] * x[xi]);
+        return grad;
     }
 
     private static void assertClose(double[] expected, INDArray actual, String what) {
@@ -135,43 +154,6 @@ class OneDnnConvolutionTest {
         float[] d = floats(delta);
         assertClose(linearGradient(g, n, nOut, floats(x), floats(w), d, true), dx, "input gradient " + name);
         assertClose(linearGradient(g, n, nOut, floats(x), floats(w), d, false), dw, "weight gradient " + name);
-    }
-
-    /** dL/dx (or dL/dw) of L = sum(delta * conv(x, w)), accumulated in double from the definition. */
-    private static double[] linearGradient(ConvGeometry g, int n, int nOut, float[] x, float[] w, float[] delta,
-            boolean input) {
-        double[] grad = new double[input ? x.length : w.length];
-        for (int i = 0; i < n; i++) {
-            for (int o = 0; o < nOut; o++) {
-                for (int oy = 0; oy < g.outH; oy++) {
-                    for (int ox = 0; ox < g.outW; ox++) {
-                        double dy = delta[((i * nOut + o) * g.outH + oy) * g.outW + ox];
-                        for (int c = 0; c < g.channels; c++) {
-                            for (int ky = 0; ky < g.kernelH; ky++) {
-                                int iy = oy * g.strideH - g.padTop + ky;
-                                if (iy < 0 || iy >= g.height) {
-                                    continue;
-                                }
-                                for (int kx = 0; kx < g.kernelW; kx++) {
-                                    int ix = ox * g.strideW - g.padLeft + kx;
-                                    if (ix < 0 || ix >= g.width) {
-                                        continue;
-                                    }
-                                    int xi = ((i * g.channels + c) * g.height + iy) * g.width + ix;
-                                    int wi = ((o * g.channels + c) * g.kernelH + ky) * g.kernelW + kx;
-                                    if (input) {
-                                        grad[xi] += dy * w[wi];
-                                    } else {
-                                        grad[wi] += dy * x[xi];
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        return grad;
     }
 
     @Test
