@@ -118,6 +118,11 @@ final class OneDnnConvolution {
                 check(dnnl_engine_create(e, dnnl_cpu, 0), "engine_create");
                 engine = e;
                 loaded = true;
+                org.bytedeco.dnnl.dnnl_version_t v = dnnl_version();
+                // once per JVM, so an operator sees which engine trains (and that OMP_NUM_THREADS sizes it)
+                LOG.info("oneDNN {}.{}.{} runs the fast convolution layers, threads per call: OMP_NUM_THREADS={}",
+                        v.major(), v.minor(), v.patch(),
+                        System.getenv().getOrDefault("OMP_NUM_THREADS", "(unset: all cores)"));
             } catch (Throwable t) { // UnsatisfiedLinkError on a platform without the natives, or a failed engine
                 LOG.warn("oneDNN not available ({}); convolutions use im2col + OpenBLAS", t.toString());
                 loaded = false;
